@@ -1,0 +1,129 @@
+# exo: build, run and test. `make help` lists the targets.
+#
+# Everything is built out of tree under build/. Compiler dependencies are
+# tracked (-MMD), so an edit rebuilds only what it must. Build with gcc (the
+# default) or clang: `make CC=clang`.
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+LD ?= ld
+NM ?= nm
+HOSTCC ?= $(CC)
+B := build
+
+WARN := -Wall -Wextra -Werror
+COMMON := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	  -fno-asynchronous-unwind-tables -fno-omit-frame-pointer -Iinc -MMD -MP
+KCFLAGS := $(COMMON) -DEXO_KERNEL -mcmodel=kernel -mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mno-avx
+UCFLAGS := $(COMMON)
+HOSTCFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer \
+	      -DEXO_KERNEL -Iinc -Ikern -MMD -MP
+LDFLAGS_COMMON := -nostdlib -static -z noexecstack --build-id=none
+
+.PHONY: all kernel user run gdb test check-host test-qemu clean help deps
+all: kernel user
+
+# ---- kernel ----
+KERN_SRCS := $(wildcard kern/*.c) lib/fmt.c lib/string.c
+KERN_ASMS := $(wildcard kern/*.S)
+KERN_OBJS := $(patsubst %.c,$(B)/k/%.o,$(KERN_SRCS)) $(patsubst %.S,$(B)/k/%.o,$(KERN_ASMS))
+KERNEL := $(B)/exo.elf
+
+$(B)/k/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(KCFLAGS) -c $< -o $@
+$(B)/k/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+# Two-pass link: the second carries the symbol table of the first. The table
+# sits after .text, so text addresses are the same in both (checked below).
+$(B)/k/ksyms0.S: tools/gen-ksyms.sh
+	@mkdir -p $(@D)
+	sh tools/gen-ksyms.sh "" none > $@
+$(B)/exo.pass1.elf: $(KERN_OBJS) $(B)/k/ksyms0.o kern/kernel.ld
+	$(LD) $(LDFLAGS_COMMON) --no-warn-rwx-segments -T kern/kernel.ld -o $@ $(KERN_OBJS) $(B)/k/ksyms0.o
+$(B)/k/ksyms.S: $(B)/exo.pass1.elf tools/gen-ksyms.sh
+	sh tools/gen-ksyms.sh $(NM) $< > $@
+$(B)/k/ksyms%.o: $(B)/k/ksyms%.S
+	$(CC) $(KCFLAGS) -c $< -o $@
+$(B)/k/ksyms.o: $(B)/k/ksyms.S
+	$(CC) $(KCFLAGS) -c $< -o $@
+$(KERNEL): $(KERN_OBJS) $(B)/k/ksyms.o kern/kernel.ld $(B)/tools/check-kernel-image
+	$(LD) $(LDFLAGS_COMMON) --no-warn-rwx-segments -T kern/kernel.ld -o $@.tmp $(KERN_OBJS) $(B)/k/ksyms.o
+	sh tools/gen-ksyms.sh $(NM) $@.tmp | cmp -s - $(B)/k/ksyms.S || { echo "kernel symbol table moved between link passes" >&2; exit 1; }
+	$(B)/tools/check-kernel-image $@.tmp
+	mv $@.tmp $@
+kernel: $(KERNEL)
+
+# ---- host tools ----
+$(B)/tools/%: tools/%.c
+	@mkdir -p $(@D)
+	$(HOSTCC) -std=gnu11 -O1 $(WARN) -Iinc -o $@ $<
+
+# ---- user programs (libexo) ----
+ULIB_SRCS := lib/libexo.c lib/fmt.c lib/string.c
+ULIB_OBJS := $(patsubst %.c,$(B)/u/%.o,$(ULIB_SRCS))
+CRT0 := $(B)/u/lib/crt0.o
+ULIB := $(B)/u/libexo.a
+PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c user/test/*.c))
+PROG_ELFS := $(patsubst %,$(B)/user/%.elf,$(PROGS))
+
+$(B)/u/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -c $< -o $@
+$(B)/u/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -c $< -o $@
+$(ULIB): $(ULIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+$(B)/user/%.elf: $(B)/u/user/%.o $(CRT0) $(ULIB)
+	@mkdir -p $(@D)
+	$(LD) $(LDFLAGS_COMMON) -o $@ $(CRT0) $< $(ULIB)
+user: $(PROG_ELFS)
+
+# ---- run ----
+# `make run` boots exo in QEMU on the serial console with the first program.
+# PROG=name picks another program from build/user/, ARGS its arguments.
+PROG ?= hello
+run: all
+	@sh tools/ensure-deps.sh qemu
+	@sh tools/run-qemu.sh $(KERNEL) $(B)/user/$(PROG).elf $(ARGS)
+
+gdb: all
+	@sh tools/ensure-deps.sh qemu
+	@echo "exo: QEMU waits for gdb on localhost:1234; in another terminal run: gdb -x .gdbinit"
+	@EXO_QEMU_EXTRA="-s -S" sh tools/run-qemu.sh $(KERNEL) $(B)/user/$(PROG).elf $(ARGS)
+
+# ---- test ----
+HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host/%,$(wildcard tests/host/*.c))
+HOST_LIB_SRCS := kern/pmem.c kern/bootinfo.c kern/elf.c lib/fmt.c
+HOST_LIB_OBJS := $(patsubst %.c,$(B)/host/obj/%.o,$(HOST_LIB_SRCS))
+$(B)/host/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOSTCFLAGS) -c $< -o $@
+$(B)/host/%: tests/host/%.c $(HOST_LIB_OBJS) tests/host/htest.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOST_LIB_OBJS)
+
+$(B)/tools/gen-kcall-doc: tools/gen-kcall-doc.c inc/exo/kcalls.def inc/exo/error.h
+docs/kernel-calls.md: $(B)/tools/gen-kcall-doc
+	$< > $@
+
+test: all $(HOST_TESTS) $(B)/tools/gen-kcall-doc
+	@sh tools/ensure-deps.sh qemu
+	@sh tools/run-tests.sh
+
+clean:
+	rm -rf $(B)
+
+help:
+	@echo "make          build the kernel and user programs under build/ (CC=clang for clang)"
+	@echo "make run      boot exo in QEMU on this terminal (PROG=name ARGS='...' to pick the program)"
+	@echo "make test     build everything and run every test; ends with 'N passed, N failed'"
+	@echo "make gdb      boot exo in QEMU waiting for gdb (gdb -x .gdbinit in another terminal)"
+	@echo "make clean    remove build/"
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,35 @@
+/*
+ * The exo info page: one page the kernel maps read-only at EXO_INFO_VA in
+ * every environment. Reading it costs no kernel call. The kernel updates it;
+ * fields that change (ticks, free_pages) may be read torn across a tick:
+ * read twice if that matters.
+ */
+#ifndef EXO_INFO_H
+#define EXO_INFO_H
+
+#include <stdint.h>
+
+#define EXO_INFO_MAGIC 0x4f464e494f584555ULL /* "UEXOINFO" */
+
+struct exo_info {
+	uint64_t magic;        /* EXO_INFO_MAGIC */
+	uint64_t tsc_hz;       /* TSC ticks per second, calibrated at boot */
+	uint64_t tick_hz;      /* timer interrupts per second */
+	uint64_t ticks;        /* timer interrupts since the timer started */
+	uint64_t boot_tsc;     /* TSC value at the kernel's first instruction */
+	uint64_t total_pages;  /* physical pages of RAM the kernel manages */
+	uint64_t free_pages;   /* of those, pages on the free list now */
+	uint64_t cpu_features; /* EXO_CPU_* bits the kernel turned on */
+};
+
+/* cpu_features bits. */
+#define EXO_CPU_NX (1u << 0)
+#define EXO_CPU_SMEP (1u << 1)
+#define EXO_CPU_SMAP (1u << 2)
+#define EXO_CPU_UMIP (1u << 3)
+#define EXO_CPU_FSGSBASE (1u << 4)
+#define EXO_CPU_PCID (1u << 5)
+#define EXO_CPU_XSAVE (1u << 6)
+#define EXO_CPU_PGE (1u << 7)
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * Kernel-call dispatch, expanded from inc/exo/kcalls.def, and the calls of
+ * the foundation. Each kc_<name> validates every argument before it changes
+ * anything, and returns >= 0 or -EXO_E*.
+ */
+#include <exo/kcall.h>
+#include "env.h"
+#include "kernel.h"
+#include "trap.h"
+#include "uaccess.h"
+#include <exo/fmt.h>
+
+/* Prototypes for every row of the table. */
+#define EXO_KCALL(idx, name, nargs, sig, summary, errors) \
+	static long kc_##name(EXO_KC_APPLY(EXO_KC_PARAMS_##nargs, EXO_KC_EXPAND sig));
+#include <exo/kcalls.def>
+#undef EXO_KCALL
+
+static long kc_null(void) { return 0; }
+
+static long kc_cputs(const char *buf, unsigned long len)
+{
+	char chunk[256];
+
+	if (len > EXO_CPUTS_MAX)
+		return -EXO_EINVAL;
+	if (!user_range_ok((uint64_t)buf, len))
+		return -EXO_EFAULT;
+	for (unsigned long off = 0; off < len; off += sizeof(chunk)) {
+		size_t n = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
+		if (copy_from_user(chunk, (uint64_t)buf + off, n) < 0)
+			return -EXO_EFAULT; /* what came before this chunk is already out */
+		cons_write(chunk, n);
+	}
+	return 0;
+}
+
+static long kc_exit(int status)
+{
+	char why[48];
+	fmt_snprintf(why, sizeof(why), "exited (status %d)", status);
+	env_destroy(this_cpu()->curenv, why);
+	sched_run(NULL);
+}
+
+static long kc_yield(void)
+{
+	sched_yield(); /* the context was saved by kcall() */
+}
+
+static long kc_cgetc(void)
+{
+	int c = cons_getc();
+	return c < 0 ? -EXO_EAGAIN : c;
+}
+
+/* Calls that give up the CPU need the caller's context saved first. */
+static bool kcall_may_switch(uint64_t idx) { return idx == EXO_KCALL_yield; }
+
+static long kcall_dispatch(uint64_t idx, const uint64_t *r)
+{
+	switch (idx) {
+#define EXO_KCALL(idx, name, nargs, sig, summary, errors) \
+	case idx:                                         \
+		return kc_##name(EXO_KC_APPLY(EXO_KC_FROMREGS_##nargs, r, EXO_KC_EXPAND sig));
+#include <exo/kcalls.def>
+#undef EXO_KCALL
+	default:
+		return -EXO_ENOSYS;
+	}
+}
+
+void kcall(struct trapframe *tf)
+{
+	struct env *e = this_cpu()->curenv;
+	uint64_t args[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
+
+	if (!exo_is_kcall(tf->rax)) {
+		/* A foreign (e.g. Linux) system call: the processor issue reflects it to the libOS. */
+		char why[96];
+		fmt_snprintf(why, sizeof(why), "killed: foreign system call %lu at rip 0x%lx and no handler",
+			     (unsigned long)tf->rax, (unsigned long)tf->rip);
+		env_destroy(e, why);
+		sched_run(NULL);
+	}
+	uint64_t idx = tf->rax & EXO_KCALL_INDEX_MASK;
+	if (kcall_may_switch(idx)) {
+		tf->rax = 0; /* what the caller sees when it resumes */
+		env_save_context(e, tf);
+	}
+	tf->rax = (uint64_t)kcall_dispatch(idx, args);
+	if (tf->rip >= (1ULL << 47)) {
+		/* syscall was the last instruction below 2^47: sysret would fault in ring 0. */
+		env_save_context(e, tf);
+		env_destroy(e, "killed: #GP general protection (return to a non-canonical address)");
+		sched_run(NULL);
+	}
+}

@@ -1,0 +1,115 @@
+/*
+ * kmain: the boot sequence after long mode (docs/boot.md walks through it).
+ * Parse the loader's information, take over memory, build the kernel's page
+ * tables, move to a guarded stack, set up the CPU and interrupts, then run
+ * the first boot module as the first environment.
+ */
+#include <exo/info.h>
+#include "apic.h"
+#include "bootinfo.h"
+#include "env.h"
+#include "trap.h"
+#include "vm.h"
+#include "x86.h"
+
+#define TICK_HZ 100
+#define KSTACK_PAGES 4
+#define IST_PAGES 2
+
+static struct bootinfo bootinfo;
+static uint64_t kstack_top; /* this CPU's kernel stack (guard page below) */
+struct exo_info *info;
+uint64_t info_page_pa;
+
+const void *vm_boot_phys(void *ctx, uint64_t pa, uint64_t len);
+NORETURN static void kmain_on_kstack(void);
+
+/* The program name: the last path component of the module's first word, without ".elf". */
+static void module_name(const char *cmdline, char *name, size_t size)
+{
+	const char *start = cmdline, *p;
+	for (p = cmdline; *p && *p != ' '; p++)
+		if (*p == '/')
+			start = p + 1;
+	size_t n = (size_t)(p - start);
+	if (n > 4 && !memcmp(p - 4, ".elf", 4))
+		n -= 4;
+	if (n > size - 1)
+		n = size - 1;
+	memcpy(name, start, n);
+	name[n] = '\0';
+}
+
+static void setup_info_page(uint64_t tsc_hz)
+{
+	info_page_pa = page_alloc_zeroed(NULL, PAGE_KERNEL);
+	if (!info_page_pa)
+		panic("out of memory for the info page");
+	info = P2V(info_page_pa);
+	info->magic = EXO_INFO_MAGIC;
+	info->tsc_hz = tsc_hz;
+	info->tick_hz = TICK_HZ;
+	info->boot_tsc = *(uint64_t *)P2V(&boot_tsc_phys);
+	info->total_pages = pmem.nram;
+	info->cpu_features = cpu_features();
+}
+
+void info_update(void)
+{
+	if (info)
+		info->free_pages = pmem.free.count;
+}
+
+void kmain(void)
+{
+	uint32_t magic = *(uint32_t *)P2V(&boot_magic_phys);
+	uint32_t info_pa = *(uint32_t *)P2V(&boot_info_phys);
+
+	cpu_init_early();
+	cons_init();
+	kprintf("exo: booting (Multiboot magic 0x%x)\n", magic);
+	if (bootinfo_parse(&bootinfo, magic, info_pa, vm_boot_phys, NULL) < 0)
+		panic("cannot read the boot loader's information (magic 0x%x at 0x%x)", magic, info_pa);
+	cpu_init_features();
+	vm_init(&bootinfo);
+
+	kstack_top = kstack_alloc(KSTACK_PAGES);
+	__asm__ volatile("mov %0, %%rsp; xor %%ebp, %%ebp; call *%1" ::"r"(kstack_top), "r"(kmain_on_kstack)
+			 : "memory");
+	__builtin_unreachable();
+}
+
+static void run_first_module(void)
+{
+	if (bootinfo.nmod == 0) {
+		kprintf("exo: no boot module to run; give one with -initrd\n");
+		return;
+	}
+	const struct boot_module *m = &bootinfo.mod[0];
+	char name[ENV_NAME_MAX];
+	struct env *e;
+	module_name(m->cmdline, name, sizeof(name));
+	if (env_create(P2V(m->start), m->end - m->start, name, m->cmdline, &e) < 0)
+		kprintf("exo: could not create the first environment\n");
+	else
+		kprintf("exo: env %u '%s' created\n", e->id, e->name);
+}
+
+static void kmain_on_kstack(void)
+{
+	uint64_t ist[3] = {kstack_alloc(IST_PAGES), kstack_alloc(IST_PAGES), kstack_alloc(IST_PAGES)};
+	cpu_init_tables(kstack_top, ist);
+	lapic_init();
+	ioapic_init(bootinfo.rsdp_pa);
+	uint64_t tsc_hz = lapic_timer_start(TICK_HZ);
+	setup_info_page(tsc_hz);
+	ioapic_route_isa_irq(4, T_IRQ_COM1);
+	cons_enable_input_irq();
+	kprintf("exo: %lu MiB RAM, %u pages free; TSC %lu MHz; features 0x%lx\n",
+		(unsigned long)(pmem.nram / 256), pmem.free.count, (unsigned long)(tsc_hz / 1000000),
+		(unsigned long)info->cpu_features);
+	info_update();
+	sched_set_baseline();
+	run_first_module();
+	sched_run(NULL);
+}

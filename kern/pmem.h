@@ -1,0 +1,80 @@
+/*
+ * Physical page records: one struct page for every physical page below the
+ * highest RAM address. Pure bookkeeping: this module never touches page
+ * contents, so it is unit-tested on the host (tests/host/test_pmem.c).
+ *
+ * Invariants (checked by pmem_check):
+ *  - a page is on exactly one list or on none: FREE pages on pm->free,
+ *    pages of type USER/PGTABLE/ENVKERN on their owner's list, others on none;
+ *  - pm->free.count equals the number of FREE pages;
+ *  - ABSENT pages (holes, firmware, MMIO) are never handed out.
+ * Locking: the kernel is single-threaded with interrupts off; no lock yet.
+ */
+#ifndef KERN_PMEM_H
+#define KERN_PMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum page_type {
+	PAGE_ABSENT = 0, /* not RAM, or RAM the firmware keeps: never allocated */
+	PAGE_FREE,       /* on the free list */
+	PAGE_KERNEL,     /* kernel image, kernel page tables, page records, kernel stacks */
+	PAGE_BOOTMOD,    /* a boot module (program image) */
+	PAGE_USER,       /* an environment's memory */
+	PAGE_PGTABLE,    /* an environment's page-table page (charged to it) */
+	PAGE_ENVKERN,    /* another kernel structure made for an environment (charged to it) */
+	PAGE_NTYPES
+};
+
+#define PPN_NIL UINT32_MAX
+
+struct page {
+	uint32_t next;  /* next page on the same list, or PPN_NIL */
+	uint32_t prev;  /* previous page on the same list, or PPN_NIL */
+	uint32_t owner; /* env id for USER/PGTABLE/ENVKERN, else 0 */
+	uint16_t type;  /* enum page_type */
+	uint16_t pad;
+};
+
+/* A doubly linked list of pages threaded through struct page. */
+struct page_list {
+	uint32_t head;
+	uint32_t count;
+};
+
+struct pmem {
+	struct page *pages; /* pages[ppn] for ppn in [0, npages) */
+	uint32_t npages;
+	uint32_t nram;      /* pages that are RAM the kernel manages (not ABSENT) */
+	struct page_list free;
+};
+
+static inline int page_type_on_owner_list(int type)
+{
+	return type == PAGE_USER || type == PAGE_PGTABLE || type == PAGE_ENVKERN;
+}
+
+/* Start with every page ABSENT. */
+void pmem_init(struct pmem *pm, struct page *array, uint32_t npages);
+/* Pages wholly inside [start, end) bytes become FREE (if they were ABSENT). */
+void pmem_add_ram(struct pmem *pm, uint64_t start, uint64_t end);
+/* Pages touching [start, end) that are FREE become type (KERNEL or BOOTMOD). */
+void pmem_reserve(struct pmem *pm, uint64_t start, uint64_t end, int type);
+/* Pages touching [start, end) become ABSENT, whatever they were (firmware areas). */
+void pmem_exclude(struct pmem *pm, uint64_t start, uint64_t end);
+
+/* Take any free page for type/owner, put it on list (may be NULL for KERNEL). PPN_NIL when none. */
+uint32_t pmem_alloc(struct pmem *pm, int type, uint32_t owner, struct page_list *list);
+/* Return ppn to the free list, taking it off list (NULL when it is on none). */
+void pmem_free(struct pmem *pm, uint32_t ppn, struct page_list *list);
+
+void page_list_push(struct pmem *pm, struct page_list *l, uint32_t ppn);
+void page_list_remove(struct pmem *pm, struct page_list *l, uint32_t ppn);
+
+/* Check the invariants above; returns 0 or a negative number naming the first broken one. */
+int pmem_check(const struct pmem *pm);
+/* Count pages of a type. */
+uint32_t pmem_count(const struct pmem *pm, int type);
+
+#endif

@@ -1,0 +1,88 @@
+/* Trap frames, vectors and the per-CPU block. Kernel only. */
+#ifndef KERN_TRAP_H
+#define KERN_TRAP_H
+
+/* Vectors. 0-31 are the CPU's exceptions. */
+#define T_DE 0
+#define T_DB 1
+#define T_NMI 2
+#define T_BP 3
+#define T_OF 4
+#define T_BR 5
+#define T_UD 6
+#define T_NM 7
+#define T_DF 8
+#define T_TS 10
+#define T_NP 11
+#define T_SS 12
+#define T_GP 13
+#define T_PF 14
+#define T_MF 16
+#define T_AC 17
+#define T_MC 18
+#define T_XM 19
+#define T_VE 20
+#define T_CP 21
+#define IRQ_BASE 32
+#define T_TIMER 32           /* local APIC timer */
+#define T_IRQ_COM1 (IRQ_BASE + 4)
+#define T_SPURIOUS 255
+#define T_KCALL 256          /* not a vector: marks a frame saved by the syscall entry */
+
+/* Interrupt stack table slots (TSS.ist[n-1]). */
+#define IST_DF 1
+#define IST_NMI 2
+#define IST_MC 3
+
+/* Offsets into struct cpu used by assembly. */
+#define CPU_KSTACK_TOP 0
+#define CPU_SCRATCH 8
+
+#ifndef ASM_FILE
+#include <stdint.h>
+
+/* What every kernel entry saves, lowest address first. */
+struct trapframe {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, err;
+	uint64_t rip, cs, rflags, rsp, ss; /* as pushed by the CPU */
+};
+
+struct env;
+
+/*
+ * Per-CPU state; GS points here while in the kernel. The first two fields
+ * are read by the entry assembly (CPU_KSTACK_TOP, CPU_SCRATCH).
+ */
+struct cpu {
+	uint64_t kstack_top;
+	uint64_t scratch;
+	struct env *curenv;  /* the environment this CPU runs, or NULL when idle */
+	struct env *fpu_env; /* whose FPU/vector state is in the registers, or NULL */
+};
+
+extern struct cpu cpu0;
+static inline struct cpu *this_cpu(void) { return &cpu0; } /* one CPU until SMP */
+
+void cpu_init_early(void);
+void cpu_init_features(void);
+void cpu_init_tables(uint64_t kstack_top, const uint64_t ist_top[3]);
+uint64_t cpu_features(void); /* EXO_CPU_* bits turned on */
+uint64_t xsave_area_size(void);
+void fpu_save(void *area);
+void fpu_restore(const void *area);
+void fpu_init_area(void *area);
+
+void trap(struct trapframe *tf);
+const char *trap_name(uint64_t vector);
+void kcall_entry(void);
+void kcall(struct trapframe *tf);
+__attribute__((noreturn)) void trap_return_iret(const struct trapframe *tf);
+__attribute__((noreturn)) void trap_return_sysret(const struct trapframe *tf);
+
+/* A kernel-mode fault inside a user-copy routine resumes at its fixup. */
+extern char uaccess_start[], uaccess_end[], uaccess_fault[];
+#endif /* !ASM_FILE */
+
+#endif

@@ -1,0 +1,20 @@
+/* Reading and writing user memory safely. Kernel only. */
+#ifndef KERN_UACCESS_H
+#define KERN_UACCESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <exo/memlayout.h>
+
+/* True when [va, va+len) lies wholly in the user half (no wrap-around). Pure; host-tested. */
+static inline int user_range_ok(uint64_t va, uint64_t len)
+{
+	return va >= USER_MIN && va <= USER_TOP && len <= USER_TOP - va;
+}
+
+/* Copy len bytes from user va into dst. 0, or -EXO_EFAULT when any byte is not readable. */
+long copy_from_user(void *dst, uint64_t va, size_t len);
+/* Copy len bytes from src to user va. 0, or -EXO_EFAULT when any byte is not writable. */
+long copy_to_user(uint64_t va, const void *src, size_t len);
+
+#endif

@@ -1,0 +1,39 @@
+/* Page tables: the kernel's own, and each environment's. Kernel only. */
+#ifndef KERN_VM_H
+#define KERN_VM_H
+
+#include "kernel.h"
+#include "pmem.h"
+
+typedef uint64_t pte_t;
+
+extern struct pmem pmem;
+extern uint64_t kernel_pml4_pa;
+
+/* Who pays for page-table pages a mapping needs: NULL means the kernel. */
+struct env;
+
+struct bootinfo;
+void vm_init(const struct bootinfo *bi);
+/* Allocate a zeroed page; charged to e (type PAGE_ENVKERN/PAGE_USER/PAGE_PGTABLE) or kernel. */
+uint64_t page_alloc_zeroed(struct env *e, int type);
+
+/*
+ * Map va -> pa with flags (PTE_W, PTE_U, PTE_NX, PTE_PCD...) in the address
+ * space rooted at pml4_pa, making page tables as needed (charged to e).
+ * Returns 0 or -EXO_ENOMEM. Replaces an existing mapping.
+ */
+int vm_map(uint64_t pml4_pa, uintptr_t va, uint64_t pa, uint64_t flags, struct env *e);
+/* The leaf entry for va, or NULL when a table on the way is missing. */
+pte_t *vm_lookup(uint64_t pml4_pa, uintptr_t va);
+
+/* Kernel stacks with an unmapped guard page below each; returns the top. */
+uintptr_t kstack_alloc(size_t pages);
+/* Map a device's registers uncached into the MMIO window; returns the virtual address. */
+void *mmio_map(uint64_t pa, size_t len);
+
+/* A new user address space sharing the kernel half; its PML4 is charged to e. */
+int vm_new_user_space(struct env *e, uint64_t *pml4_pa);
+void vm_switch(uint64_t pml4_pa);
+
+#endif

@@ -1,0 +1,93 @@
+/* libexo: start-up, console output and test helpers; see inc/exo/lib.h. */
+#include <exo/fmt.h>
+#include <exo/lib.h>
+
+#define MAX_ARGS 16
+#define OUTBUF 256
+
+int main(int argc, char **argv);
+
+static int failures;
+
+struct outbuf {
+	char buf[OUTBUF];
+	size_t len;
+};
+
+static void flush(struct outbuf *o)
+{
+	if (o->len)
+		sys_cputs(o->buf, o->len);
+	o->len = 0;
+}
+
+static void out_putc(void *ctx, char c)
+{
+	struct outbuf *o = ctx;
+	o->buf[o->len++] = c;
+	if (o->len == OUTBUF)
+		flush(o);
+}
+
+int vprintf(const char *fmt, va_list ap)
+{
+	struct outbuf o = {.len = 0};
+	int n = fmt_vformat(out_putc, &o, fmt, ap);
+	flush(&o);
+	return n;
+}
+
+int printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int puts(const char *s) { return printf("%s\n", s); }
+
+void exit(int status)
+{
+	sys_exit(status);
+	__builtin_unreachable();
+}
+
+void check(int ok, const char *what)
+{
+	printf("%s: %s\n", ok ? "ok" : "FAILED", what);
+	if (!ok)
+		failures++;
+}
+
+void test_finish(void)
+{
+	printf(failures ? "FAIL (%d checks failed)\n" : "PASS\n", failures);
+	exit(failures ? 1 : 0);
+}
+
+/* Split the command line in place at spaces. */
+static int split_args(char *cmdline, char **argv)
+{
+	int argc = 0;
+	for (char *p = cmdline; *p && argc < MAX_ARGS;) {
+		while (*p == ' ')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		argv[argc++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+void exo_start(char *cmdline);
+void exo_start(char *cmdline)
+{
+	char *argv[MAX_ARGS + 1];
+	int argc = split_args(cmdline, argv);
+	exit(main(argc, argv));
+}

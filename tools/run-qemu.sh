@@ -1,0 +1,33 @@
+#!/bin/sh
+# Boot exo in QEMU (TCG, -cpu max) with one program as its first environment.
+# usage: run-qemu.sh kernel.elf program.elf [args...]
+# Environment: EXO_QEMU_EXTRA adds QEMU options; EXO_CPU overrides -cpu.
+#
+# With a terminal, the serial console and QEMU's monitor share it (Ctrl-A X
+# quits, Ctrl-A C is the monitor). Without one (CI, pipes), serial is plain
+# stdin/stdout. Exo leaves through isa-debug-exit: QEMU status 1 means exo
+# finished cleanly, and this script then exits 0; anything else is a failure.
+set -u
+kernel=$1
+prog=$2
+shift 2
+cmd="$prog"
+for a in "$@"; do cmd="$cmd $a"; done
+# QEMU's -initrd separates modules with commas; a literal comma is doubled.
+module=$(printf '%s' "$cmd" | sed 's/,/,,/g')
+
+if [ -t 0 ] && [ -t 1 ]; then
+	serial="-serial mon:stdio"
+else
+	serial="-serial stdio -monitor none"
+fi
+# shellcheck disable=SC2086
+qemu-system-x86_64 -accel tcg -cpu "${EXO_CPU:-max}" -smp 1 -m 256M -display none $serial \
+	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-kernel "$kernel" -initrd "$module" ${EXO_QEMU_EXTRA:-}
+status=$?
+if [ "$status" -eq 1 ]; then
+	exit 0
+fi
+echo "exo: QEMU ended with status $status (exo did not power off cleanly)" >&2
+exit 1
