@@ -82,6 +82,10 @@ $(ULIB): $(ULIB_OBJS)
 $(B)/user/%.elf: $(B)/u/user/%.o $(CRT0) $(ULIB)
 	@mkdir -p $(@D)
 	$(LD) $(LDFLAGS_COMMON) -o $@ $(CRT0) $< $(ULIB)
+# t_wx must have a writable and executable segment (-N: text and data together), which the kernel refuses.
+$(B)/user/test/t_wx.elf: $(B)/u/user/test/t_wx.o $(CRT0) $(ULIB)
+	@mkdir -p $(@D)
+	$(LD) $(LDFLAGS_COMMON) -N --no-warn-rwx-segments -o $@ $(CRT0) $< $(ULIB)
 user: $(PROG_ELFS)
 
 # ---- run ----

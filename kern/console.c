@@ -34,7 +34,12 @@ void cons_init(void)
 	outb(COM1 + UART_DATA, 1);   /* 115200 baud */
 	outb(COM1 + UART_IER, 0);
 	outb(COM1 + UART_LCR, 0x03); /* 8N1 */
-	outb(COM1 + UART_FCR, 0xC7); /* FIFO on, cleared, 14-byte trigger */
+	/*
+	 * FIFO off: turning it on clears it, and a byte typed before boot may be
+	 * waiting. Without the FIFO the UART holds one byte and the sender (QEMU's
+	 * chardev) waits until we take it, so nothing is lost.
+	 */
+	outb(COM1 + UART_FCR, 0);
 	outb(COM1 + UART_MCR, 0x0B); /* DTR, RTS, OUT2 (lets the UART raise its IRQ) */
 }
 

@@ -171,6 +171,7 @@ void cpu_init_tables(uint64_t kstack_top, const uint64_t ist_top[3])
 
 	for (int v = 0; v < 256; v++)
 		set_gate(v, trap_stubs[v], 0, 0);
+	set_gate(T_BP, trap_stubs[T_BP], 0, 3); /* int3 from user mode is a breakpoint, not a #GP */
 	set_gate(T_DF, trap_stubs[T_DF], IST_DF, 0);
 	set_gate(T_NMI, trap_stubs[T_NMI], IST_NMI, 0);
 	set_gate(T_MC, trap_stubs[T_MC], IST_MC, 0);
