@@ -15,7 +15,7 @@ B := build
 WARN := -Wall -Wextra -Werror
 COMMON := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	  -fno-asynchronous-unwind-tables -fno-omit-frame-pointer -Iinc -MMD -MP
-KCFLAGS := $(COMMON) -DEXO_KERNEL -mcmodel=kernel -mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mno-avx
+KCFLAGS := $(COMMON) -mno-omit-leaf-frame-pointer -DEXO_KERNEL -mcmodel=kernel -mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mno-avx
 UCFLAGS := $(COMMON)
 HOSTCFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-frame-pointer \
 	      -DEXO_KERNEL -Iinc -Ikern -MMD -MP
@@ -30,10 +30,11 @@ KERN_ASMS := $(wildcard kern/*.S)
 KERN_OBJS := $(patsubst %.c,$(B)/k/%.o,$(KERN_SRCS)) $(patsubst %.S,$(B)/k/%.o,$(KERN_ASMS))
 KERNEL := $(B)/exo.elf
 
-$(B)/k/%.o: %.c
+# Objects depend on the Makefile too: a change of flags rebuilds them.
+$(B)/k/%.o: %.c Makefile
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c $< -o $@
-$(B)/k/%.o: %.S
+$(B)/k/%.o: %.S Makefile
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c $< -o $@
 
@@ -70,10 +71,10 @@ ULIB := $(B)/u/libexo.a
 PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c user/test/*.c))
 PROG_ELFS := $(patsubst %,$(B)/user/%.elf,$(PROGS))
 
-$(B)/u/%.o: %.c
+$(B)/u/%.o: %.c Makefile
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c $< -o $@
-$(B)/u/%.o: %.S
+$(B)/u/%.o: %.S Makefile
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(ULIB): $(ULIB_OBJS)

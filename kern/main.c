@@ -79,6 +79,24 @@ void kmain(void)
 	__builtin_unreachable();
 }
 
+/* True when word appears as a whole word on the kernel command line. */
+static bool cmdline_has(const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = bootinfo.cmdline; *p; p++) {
+		bool starts = p == bootinfo.cmdline || p[-1] == ' ';
+		if (starts && !strncmp(p, word, n) && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* exo.selftest=panic: fault in kernel mode on purpose, so the tests can check the panic report. */
+static __attribute__((noinline)) void selftest_kernel_fault(void)
+{
+	*(volatile uint64_t *)0xdead0000UL = 1;
+}
+
 static void run_first_module(void)
 {
 	if (bootinfo.nmod == 0) {
@@ -110,6 +128,8 @@ static void kmain_on_kstack(void)
 		(unsigned long)info->cpu_features);
 	info_update();
 	sched_set_baseline();
+	if (cmdline_has("exo.selftest=panic"))
+		selftest_kernel_fault();
 	run_first_module();
 	sched_run(NULL);
 }

@@ -16,10 +16,14 @@ options=$(field 4)
 
 cpu=max
 input=""
+append=""
+expect_panic=no
 for opt in $options; do
 	case $opt in
 	cpu=*) cpu=${opt#cpu=} ;;
 	input=*) input=${opt#input=} ;;
+	append=*) append=${opt#append=} ;;
+	panic) expect_panic=yes ;;
 	*) printf 'FAIL\nunknown option %s\n' "$opt" >"$LOGS/$id.result"; exit 0 ;;
 	esac
 done
@@ -37,15 +41,24 @@ fi
 log=$LOGS/$id.log
 # shellcheck disable=SC2086
 if [ -n "$input" ]; then
-	printf '%s\n' "$input" | EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args >"$log" 2>&1
+	printf '%s\n' "$input" | EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args >"$log" 2>&1
 else
-	EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args </dev/null >"$log" 2>&1
+	EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args </dev/null >"$log" 2>&1
 fi
 status=$?
 
 verdict=PASS
 reason=""
-if grep -q 'PANIC' "$log"; then
+if [ "$expect_panic" = yes ]; then
+	# The test is the panic itself: it must be reported and must end QEMU with a failing status.
+	if [ "$status" -eq 0 ]; then
+		verdict=FAIL reason="a kernel panic must make the run fail"
+	elif ! grep -q 'PANIC' "$log"; then
+		verdict=FAIL reason="no panic report"
+	elif ! tr -d '\r' <"$log" | grep -qE -- "$expect"; then
+		verdict=FAIL reason="expected output not found: $expect"
+	fi
+elif grep -q 'PANIC' "$log"; then
 	verdict=FAIL reason="kernel panic"
 elif [ "$status" -eq 124 ]; then
 	verdict=FAIL reason="timed out after ${TIMEOUT}s"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Boot exo in QEMU (TCG, -cpu max) with one program as its first environment.
 # usage: run-qemu.sh kernel.elf program.elf [args...]
-# Environment: EXO_QEMU_EXTRA adds QEMU options; EXO_CPU overrides -cpu.
+# Environment: EXO_QEMU_EXTRA adds QEMU options; EXO_CPU overrides -cpu;
+# EXO_APPEND is the kernel command line (e.g. exo.selftest=panic).
 #
 # With a terminal, the serial console and QEMU's monitor share it (Ctrl-A X
 # quits, Ctrl-A C is the monitor). Without one (CI, pipes), serial is plain
@@ -24,7 +25,7 @@ fi
 # shellcheck disable=SC2086
 qemu-system-x86_64 -accel tcg -cpu "${EXO_CPU:-max}" -smp 1 -m 256M -display none $serial \
 	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-kernel "$kernel" -initrd "$module" ${EXO_QEMU_EXTRA:-}
+	-kernel "$kernel" -append "${EXO_APPEND:-}" -initrd "$module" ${EXO_QEMU_EXTRA:-}
 status=$?
 if [ "$status" -eq 1 ]; then
 	exit 0
