@@ -30,11 +30,16 @@ KERN_ASMS := $(wildcard kern/*.S)
 KERN_OBJS := $(patsubst %.c,$(B)/k/%.o,$(KERN_SRCS)) $(patsubst %.S,$(B)/k/%.o,$(KERN_ASMS))
 KERNEL := $(B)/exo.elf
 
-# Objects depend on the Makefile too: a change of flags rebuilds them.
-$(B)/k/%.o: %.c Makefile
+# Objects depend on a stamp of the compiler and flags: changing either rebuilds them.
+FLAGS_STAMP := $(B)/flags.stamp
+FLAGS_NOW := $(CC) | $(KCFLAGS) | $(UCFLAGS) | $(LD)
+ifneq ($(shell cat $(FLAGS_STAMP) 2>/dev/null),$(FLAGS_NOW))
+$(shell mkdir -p $(B) && echo '$(FLAGS_NOW)' > $(FLAGS_STAMP))
+endif
+$(B)/k/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c $< -o $@
-$(B)/k/%.o: %.S Makefile
+$(B)/k/%.o: %.S $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(KCFLAGS) -c $< -o $@
 
@@ -47,9 +52,9 @@ $(B)/exo.pass1.elf: $(KERN_OBJS) $(B)/k/ksyms0.o kern/kernel.ld
 	$(LD) $(LDFLAGS_COMMON) --no-warn-rwx-segments -T kern/kernel.ld -o $@ $(KERN_OBJS) $(B)/k/ksyms0.o
 $(B)/k/ksyms.S: $(B)/exo.pass1.elf tools/gen-ksyms.sh
 	sh tools/gen-ksyms.sh $(NM) $< > $@
-$(B)/k/ksyms%.o: $(B)/k/ksyms%.S
+$(B)/k/ksyms%.o: $(B)/k/ksyms%.S $(FLAGS_STAMP)
 	$(CC) $(KCFLAGS) -c $< -o $@
-$(B)/k/ksyms.o: $(B)/k/ksyms.S
+$(B)/k/ksyms.o: $(B)/k/ksyms.S $(FLAGS_STAMP)
 	$(CC) $(KCFLAGS) -c $< -o $@
 $(KERNEL): $(KERN_OBJS) $(B)/k/ksyms.o kern/kernel.ld $(B)/tools/check-kernel-image
 	$(LD) $(LDFLAGS_COMMON) --no-warn-rwx-segments -T kern/kernel.ld -o $@.tmp $(KERN_OBJS) $(B)/k/ksyms.o
@@ -71,10 +76,10 @@ ULIB := $(B)/u/libexo.a
 PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c user/test/*.c))
 PROG_ELFS := $(patsubst %,$(B)/user/%.elf,$(PROGS))
 
-$(B)/u/%.o: %.c Makefile
+$(B)/u/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c $< -o $@
-$(B)/u/%.o: %.S Makefile
+$(B)/u/%.o: %.S $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(ULIB): $(ULIB_OBJS)

@@ -106,9 +106,16 @@ static bool checksum_ok(const uint8_t *p, uint32_t len)
 	return sum == 0;
 }
 
+/* Firmware tables must lie in the direct map (below the top of RAM). */
+static bool phys_ok(uint64_t pa, uint64_t len)
+{
+	uint64_t top = (uint64_t)pmem.npages * PAGE_SIZE;
+	return pa < top && len <= top - pa;
+}
+
 static uint64_t find_rsdp(uint64_t hint)
 {
-	if (hint && !memcmp(P2V(hint), "RSD PTR ", 8))
+	if (hint && phys_ok(hint, 20) && !memcmp(P2V(hint), "RSD PTR ", 8) && checksum_ok(P2V(hint), 20))
 		return hint;
 	for (uint64_t pa = 0xE0000; pa < 0x100000; pa += 16)
 		if (!memcmp(P2V(pa), "RSD PTR ", 8) && checksum_ok(P2V(pa), 20))
@@ -142,19 +149,21 @@ static void find_madt(uint64_t rsdp)
 	const uint8_t *r = P2V(rsdp);
 	uint32_t rsdt_pa;
 	memcpy(&rsdt_pa, r + 16, 4);
-	if (rsdt_pa >= (1UL << 30))
+	if (!phys_ok(rsdt_pa, 36))
 		return;
 	const uint8_t *rsdt = P2V(rsdt_pa);
 	uint32_t len;
 	memcpy(&len, rsdt + 4, 4);
-	if (memcmp(rsdt, "RSDT", 4) || len < 36 || !checksum_ok(rsdt, len))
+	if (memcmp(rsdt, "RSDT", 4) || len < 36 || !phys_ok(rsdt_pa, len) || !checksum_ok(rsdt, len))
 		return;
 	for (uint32_t off = 36; off + 4 <= len; off += 4) {
 		uint32_t pa, tlen;
 		memcpy(&pa, rsdt + off, 4);
+		if (!phys_ok(pa, 8))
+			continue;
 		const uint8_t *t = P2V(pa);
 		memcpy(&tlen, t + 4, 4);
-		if (!memcmp(t, "APIC", 4) && checksum_ok(t, tlen))
+		if (!memcmp(t, "APIC", 4) && phys_ok(pa, tlen) && checksum_ok(t, tlen))
 			parse_madt(t, tlen);
 	}
 }

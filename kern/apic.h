@@ -2,6 +2,10 @@
 #ifndef KERN_APIC_H
 #define KERN_APIC_H
 
+#ifndef EXO_KERNEL
+#error "kern/ headers are for the kernel (and its host tests) only; user code includes <exo/...>"
+#endif
+
 #include <stdint.h>
 
 void lapic_init(void);

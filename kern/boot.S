@@ -4,7 +4,8 @@
  * higher-half kernel (kmain). Everything here runs at its physical address
  * until `boot_higher_half`.
  *
- * Boot page tables (thrown away once kmain builds the kernel's own):
+ * Boot page tables (unused once kmain switches to the kernel's own; their
+ * pages stay reserved with the rest of the image):
  *   PML4[0]   -> identity map of the first 1 GiB (2 MiB pages)
  *   PML4[256] -> the same 1 GiB at PHYSMAP_BASE
  *   PML4[511] -> PDPT[510] -> the same 1 GiB at KERNEL_BASE

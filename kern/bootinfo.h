@@ -7,6 +7,10 @@
 #ifndef KERN_BOOTINFO_H
 #define KERN_BOOTINFO_H
 
+#ifndef EXO_KERNEL
+#error "kern/ headers are for the kernel (and its host tests) only; user code includes <exo/...>"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 

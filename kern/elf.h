@@ -5,6 +5,10 @@
 #ifndef KERN_ELF_H
 #define KERN_ELF_H
 
+#ifndef EXO_KERNEL
+#error "kern/ headers are for the kernel (and its host tests) only; user code includes <exo/...>"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 

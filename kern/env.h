@@ -5,6 +5,10 @@
 #ifndef KERN_ENV_H
 #define KERN_ENV_H
 
+#ifndef EXO_KERNEL
+#error "kern/ headers are for the kernel (and its host tests) only; user code includes <exo/...>"
+#endif
+
 #include "kernel.h"
 #include "pmem.h"
 #include "trap.h"

@@ -24,12 +24,12 @@ static long kc_cputs(const char *buf, unsigned long len)
 
 	if (len > EXO_CPUTS_MAX)
 		return -EXO_EINVAL;
-	if (!user_range_ok((uint64_t)buf, len))
-		return -EXO_EFAULT;
+	if (user_range_check((uint64_t)buf, len, 0) < 0)
+		return -EXO_EFAULT; /* checked whole before a byte is printed */
 	for (unsigned long off = 0; off < len; off += sizeof(chunk)) {
 		size_t n = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
 		if (copy_from_user(chunk, (uint64_t)buf + off, n) < 0)
-			return -EXO_EFAULT; /* what came before this chunk is already out */
+			return -EXO_EFAULT; /* cannot happen after the check: one CPU, nothing unmaps meanwhile */
 		cons_write(chunk, n);
 	}
 	return 0;

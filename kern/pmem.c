@@ -59,7 +59,7 @@ void pmem_add_ram(struct pmem *pm, uint64_t start, uint64_t end)
 	uint64_t first, last;
 
 	page_span(pm, start, end, 1, &first, &last);
-	for (uint64_t i = first; i < last; i++) {
+	for (uint64_t i = last; i-- > first;) { /* highest first, so the lowest page ends up at the head */
 		if (pm->pages[i].type != PAGE_ABSENT)
 			continue;
 		pm->pages[i].type = PAGE_FREE;

@@ -13,6 +13,10 @@
 #ifndef KERN_PMEM_H
 #define KERN_PMEM_H
 
+#ifndef EXO_KERNEL
+#error "kern/ headers are for the kernel (and its host tests) only; user code includes <exo/...>"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,7 +61,12 @@ static inline int page_type_on_owner_list(int type)
 
 /* Start with every page ABSENT. */
 void pmem_init(struct pmem *pm, struct page *array, uint32_t npages);
-/* Pages wholly inside [start, end) bytes become FREE (if they were ABSENT). */
+/*
+ * Pages wholly inside [start, end) bytes become FREE (if they were ABSENT).
+ * They go on the head of the free list lowest-first, so when ranges are added
+ * from high to low, allocation hands out the lowest free page first (boot
+ * relies on this: early page tables must come from the boot-mapped first GiB).
+ */
 void pmem_add_ram(struct pmem *pm, uint64_t start, uint64_t end);
 /* Pages touching [start, end) that are FREE become type (KERNEL or BOOTMOD). */
 void pmem_reserve(struct pmem *pm, uint64_t start, uint64_t end, int type);

@@ -2,7 +2,8 @@
  * Where every exception and interrupt lands (trapentry.S -> trap()).
  *
  * From user mode: interrupts are serviced and the environment resumes or
- * another runs; an exception ends the environment with a one-line report
+ * another runs; NMI and machine check are hardware trouble and panic; any
+ * other exception ends the environment with a one-line report
  * (the processor issue will dispatch it to the environment's own handler).
  * From kernel mode: interrupts are only expected in the idle loop; a fault
  * inside a user-copy routine returns -EXO_EFAULT to its caller; any other
@@ -95,6 +96,8 @@ void trap(struct trapframe *tf)
 	}
 	struct env *e = this_cpu()->curenv;
 	assert(e != NULL);
+	if (tf->vector == T_NMI || tf->vector == T_MC)
+		panic_trap(tf, trap_name(tf->vector)); /* hardware trouble, not the program's fault */
 	env_save_context(e, tf);
 	if (tf->vector >= IRQ_BASE) {
 		handle_irq(tf);

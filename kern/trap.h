@@ -2,6 +2,10 @@
 #ifndef KERN_TRAP_H
 #define KERN_TRAP_H
 
+#ifndef EXO_KERNEL
+#error "kern/ headers are for the kernel (and its host tests) only; user code includes <exo/...>"
+#endif
+
 /* Vectors. 0-31 are the CPU's exceptions. */
 #define T_DE 0
 #define T_DB 1

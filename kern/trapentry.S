@@ -90,11 +90,20 @@ trap_common:
 	jz 1f
 	swapgs
 1:	PUSH_REGS
-	cld
+	/*
+	 * Clear AC (user code may set it; with AC set SMAP is off) and DF. Not
+	 * clac: that instruction faults on CPUs without SMAP.
+	 */
+	pushfq
+	andq $~(RFLAGS_AC | RFLAGS_DF), (%rsp)
+	popfq
 	xor %ebp, %ebp                /* end of backtraces */
 	mov %rsp, %rdi
 	call trap
-	/* trap() returns only for an interrupt taken in kernel mode (the idle loop). */
+	/*
+	 * trap() returns only for kernel mode: an interrupt in the idle loop, or a
+	 * fault in a user-copy routine redirected to its fixup.
+	 */
 	POP_REGS
 	add $16, %rsp
 	iretq

@@ -6,13 +6,33 @@
  */
 #include <exo/error.h>
 #include <exo/info.h>
+#include "env.h"
 #include "kernel.h"
 #include "trap.h"
 #include "uaccess.h"
+#include "vm.h"
+#include "x86.h"
 
 _Static_assert(EXO_EFAULT == 2, "uaccess_copy.S returns -2 for -EXO_EFAULT");
 
 long uaccess_copy(void *dst, const void *src, size_t n, int smap);
+
+long user_range_check(uint64_t va, size_t len, int write)
+{
+	struct env *e = this_cpu()->curenv;
+	uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
+
+	if (!user_range_ok(va, len) || !e)
+		return -EXO_EFAULT;
+	if (len == 0)
+		return 0;
+	for (uint64_t page = ROUNDDOWN(va, PAGE_SIZE); page < va + len; page += PAGE_SIZE) {
+		pte_t *pte = vm_lookup(e->pml4_pa, page);
+		if (!pte || (*pte & need) != need)
+			return -EXO_EFAULT;
+	}
+	return 0;
+}
 
 long copy_from_user(void *dst, uint64_t va, size_t len)
 {

@@ -4,9 +4,9 @@
  * At boot, vm_init sizes the page-record array from the loader's memory map,
  * places it in RAM that nothing else uses, marks the kernel image, boot
  * modules and the loader's own structures, and builds the kernel's page
- * tables: the image with per-section rights (text RX, rodata R, data RW NX),
- * a direct map of all RAM (RW NX) and nothing else. No mapping is both
- * writable and executable.
+ * tables: the image with per-section rights (text RX, rodata R, data RW NX)
+ * and a direct map (RW NX, 2 MiB pages) of every physical address from 0 to
+ * the top of RAM, holes included. No mapping is both writable and executable.
  *
  * The kernel half (PML4 slots 256 and 511) is made once at boot and copied
  * into every user PML4; later kernel mappings only add entries below those
@@ -122,11 +122,17 @@ static uint64_t place_records(const struct bootinfo *bi, uint64_t bytes)
 		uint64_t start = ROUNDUP(bi->ram[i].start, PAGE_SIZE), end = ROUNDDOWN(bi->ram[i].end, PAGE_SIZE);
 		if (start < kend)
 			start = kend;
-		for (int m = 0; m < bi->nmod; m++)
-			if (bi->mod[m].end > start && bi->mod[m].start < start + bytes)
-				start = ROUNDUP(bi->mod[m].end, PAGE_SIZE);
-		if (bi->info_pa + bi->info_size > start && bi->info_pa < start + bytes)
-			start = ROUNDUP(bi->info_pa + bi->info_size, PAGE_SIZE);
+		for (bool moved = true; moved;) { /* step past anything in the way until nothing is */
+			moved = false;
+			for (int m = 0; m <= bi->nmod; m++) {
+				uint64_t s = m < bi->nmod ? bi->mod[m].start : bi->info_pa;
+				uint64_t e = m < bi->nmod ? bi->mod[m].end : bi->info_pa + bi->info_size;
+				if (e > start && s < start + bytes) {
+					start = ROUNDUP(e, PAGE_SIZE);
+					moved = true;
+				}
+			}
+		}
 		if (start < end && end - start >= bytes && start + bytes <= (1UL << 30))
 			return start;
 	}
@@ -146,7 +152,7 @@ static void init_page_records(const struct bootinfo *bi)
 	uint64_t rec_pa = place_records(bi, bytes);
 
 	pmem_init(&pmem, P2V(rec_pa), npages);
-	for (int i = 0; i < bi->nram; i++)
+	for (int i = bi->nram; i-- > 0;) /* high ranges first: see pmem_add_ram */
 		pmem_add_ram(&pmem, bi->ram[i].start, bi->ram[i].end);
 	pmem_exclude(&pmem, 0, PAGE_SIZE); /* page 0 stays unused: a null physical address is a bug */
 	pmem_reserve(&pmem, (uint64_t)kernel_load_start, (uint64_t)kernel_bss_end, PAGE_KERNEL);
@@ -177,6 +183,9 @@ void vm_init(const struct bootinfo *bi)
 		panic("out of memory for the kernel PML4");
 
 	uint64_t top = (uint64_t)pmem.npages * PAGE_SIZE;
+	if (top > PHYSMAP_SIZE)
+		panic("more than %lu GiB of physical address space: the direct map holds one PML4 slot",
+		      PHYSMAP_SIZE >> 30);
 	map_physmap(ROUNDUP(top, 1UL << 21));
 	kmap_range((uintptr_t)kernel_text_start, KIMG_V2P(kernel_text_start),
 		   kernel_text_end - kernel_text_start, 0);

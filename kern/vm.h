@@ -2,6 +2,10 @@
 #ifndef KERN_VM_H
 #define KERN_VM_H
 
+#ifndef EXO_KERNEL
+#error "kern/ headers are for the kernel (and its host tests) only; user code includes <exo/...>"
+#endif
+
 #include "kernel.h"
 #include "pmem.h"
 

@@ -2,6 +2,10 @@
 #ifndef KERN_X86_H
 #define KERN_X86_H
 
+#ifndef EXO_KERNEL
+#error "kern/ headers are for the kernel (and its host tests) only; user code includes <exo/...>"
+#endif
+
 /* Page-table entry bits. */
 #define PTE_P (1 << 0)
 #define PTE_W (1 << 1)

@@ -16,7 +16,9 @@
  *                      | direct map of physical memory   | kernel RW, NX
  *  0xFFFF8000_00000000 +---------------------------------+  PHYSMAP_BASE
  *                      | non-canonical hole              | faults
- *  0x00007FFF_FFFFFFFF +---------------------------------+  USER_TOP
+ *  0x00007FFF_FFFFF000 +---------------------------------+  USER_TOP (the last page below
+ *                      | (unmapped)                      |   2^47 is never mapped)
+ *  0x00007FFF_FFFF1000 +---------------------------------+
  *                      | exo info page (read-only)       | user R, NX
  *  0x00007FFF_FFFF0000 +---------------------------------+  EXO_INFO_VA
  *                      | first environment's stack       | user RW, NX
