@@ -106,11 +106,10 @@ static bool checksum_ok(const uint8_t *p, uint32_t len)
 	return sum == 0;
 }
 
-/* Firmware tables must lie in the direct map (below the top of RAM). */
+/* Firmware tables must lie in the direct map. */
 static bool phys_ok(uint64_t pa, uint64_t len)
 {
-	uint64_t top = (uint64_t)pmem.npages * PAGE_SIZE;
-	return pa < top && len <= top - pa;
+	return pa < physmap_top && len <= physmap_top - pa;
 }
 
 static uint64_t find_rsdp(uint64_t hint)

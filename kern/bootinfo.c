@@ -19,11 +19,11 @@ static int read_bytes(const struct reader *r, uint64_t pa, void *dst, uint64_t l
 static uint32_t rd32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint64_t rd64(const unsigned char *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
-/* Copy a NUL-terminated string from loader memory, truncating to the buffer. */
-static int read_string(const struct reader *r, uint64_t pa, char *dst, size_t size)
+/* Copy a NUL-terminated string from loader memory, truncating to the buffer and to limit bytes. */
+static int read_string_max(const struct reader *r, uint64_t pa, char *dst, size_t size, uint64_t limit)
 {
 	size_t i;
-	for (i = 0; i + 1 < size; i++) {
+	for (i = 0; i + 1 < size && i < limit; i++) {
 		const char *c = r->phys(r->ctx, pa + i, 1);
 		if (!c)
 			return -1;
@@ -33,6 +33,11 @@ static int read_string(const struct reader *r, uint64_t pa, char *dst, size_t si
 	}
 	dst[i] = '\0';
 	return 0;
+}
+
+static int read_string(const struct reader *r, uint64_t pa, char *dst, size_t size)
+{
+	return read_string_max(r, pa, dst, size, UINT64_MAX);
 }
 
 static void add_ram(struct bootinfo *bi, uint64_t base, uint64_t len)
@@ -146,13 +151,13 @@ static int parse_mb2_tag(struct bootinfo *bi, const struct reader *r, uint64_t t
 	unsigned char m[16];
 
 	switch (type) {
-	case MB2_TAG_CMDLINE:
-		return read_string(r, tag + 8, bi->cmdline, sizeof(bi->cmdline));
+	case MB2_TAG_CMDLINE: /* the string stays inside its tag */
+		return read_string_max(r, tag + 8, bi->cmdline, sizeof(bi->cmdline), size - 8);
 	case MB2_TAG_MODULE: {
 		if (size < 17 || read_bytes(r, tag, m, sizeof(m)) < 0)
 			return -1;
 		struct boot_module *mod = add_module(bi, rd32(m + 8), rd32(m + 12));
-		return mod ? read_string(r, tag + 16, mod->cmdline, sizeof(mod->cmdline)) : 0;
+		return mod ? read_string_max(r, tag + 16, mod->cmdline, sizeof(mod->cmdline), size - 16) : 0;
 	}
 	case MB2_TAG_MMAP:
 		return parse_mb2_mmap(bi, r, tag, size);

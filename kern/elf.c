@@ -105,6 +105,6 @@ const char *elf_strerror(int err)
 		"too many loadable segments",
 		"no loadable segment",
 	};
-	unsigned i = (unsigned)-err;
+	unsigned i = 0u - (unsigned)err;
 	return i < sizeof(msg) / sizeof(msg[0]) ? msg[i] : "unknown error";
 }

@@ -17,9 +17,13 @@
 #define ENV_NAME_MAX 32
 
 enum env_state {
-	ENV_FREE = 0, /* slot unused */
-	ENV_RUNNABLE, /* may be chosen to run (or is running) */
+	ENV_FREE = 0,  /* slot unused */
+	ENV_NEW,       /* made by env_create, not started */
+	ENV_RUNNABLE,  /* may be chosen to run (or is running) */
+	ENV_WAIT_MEM,  /* its page_alloc waits for pages asked back from another environment */
 };
+
+struct rmap;
 
 struct env {
 	struct trapframe tf;      /* user context while not in the CPU; valid when not running */
@@ -27,15 +31,43 @@ struct env {
 	enum env_state state;
 	char name[ENV_NAME_MAX];
 	uint64_t pml4_pa;         /* root of its address space */
-	struct page_list pages;   /* every page it owns: memory, page tables, kernel structures */
+	struct page_list pages;   /* every page charged to it: memory, page tables, kernel structures */
 	void *fpu;                /* its FPU/vector save area (a page on its list) */
 	uint64_t fs_base, gs_base; /* user segment bases, saved while it is off the CPU */
+	struct exo_cap *caps;      /* its capability table (EXO_NCAPS; pages on its list, mapped read-only) */
+	struct exo_envinfo *einfo; /* its information region (pages on its list, mapped read-only) */
+	uint64_t quota;            /* pages guaranteed to it */
+	struct rmap *rmap_free;    /* free reverse-map entries, carved from pages on its list */
+	/* Upcalls (env_set_upcall): entry 0 means none. */
+	uint64_t upcall_entry, upcall_stack_top, upcall_stack_size, crit_start, crit_end;
+	bool revoke_notified;         /* the revocation upcall for the pending request was delivered */
+	uint64_t revoke_target_usage; /* the pending request is met once usage is at most this */
 };
 
-extern struct env envs[NENV];
+/* Pages charged to e (its usage). */
+static inline uint64_t env_usage(const struct env *e) { return e->pages.count; }
+/* The live environment with this id, or NULL. */
+struct env *env_by_id(uint32_t id);
+/* Slot index of e in envs[]. */
+static inline uint32_t env_index(const struct env *e);
 
-/* Make an environment from an ELF image; cmdline is copied to its stack and passed in rdi. */
-int env_create(const void *image, size_t size, const char *name, const char *cmdline, struct env **out);
+extern struct env envs[NENV];
+static inline uint32_t env_index(const struct env *e) { return (uint32_t)(e - envs); }
+
+/*
+ * Make a runnable environment from an ELF image, with a quota; cmdline is
+ * copied to its stack and passed in rdi. Every page gets a root capability
+ * and is listed in its boot map.
+ */
+int env_create_from_elf(const void *image, size_t size, const char *name, const char *cmdline, uint64_t quota,
+			struct env **out);
+/* Make an empty environment (env_create): ENV_NEW, nothing bound. */
+long env_create_empty(uint64_t quota, struct env **out);
+void env_wake_memory_waiters(void);
+/* upcall.c: deliver a pending asynchronous upcall (revocation) to e if it may take one now. */
+void upcall_deliver_pending(struct env *e);
+/* upcall.c: deliver a page-fault upcall; false when e has no handler. */
+bool upcall_page_fault(struct env *e, uint64_t addr, uint64_t err);
 /* End e: report why, free every page it owned. Does not reschedule. */
 void env_destroy(struct env *e, const char *why);
 /* Resume e in user mode (iret path). Never returns. */
@@ -45,11 +77,23 @@ void env_save_context(struct env *e, const struct trapframe *tf);
 int env_count(void);
 /* main.c: refresh the changing fields of the info page. */
 void info_update(void);
+/*
+ * Refresh what e reads about itself and the system before it runs again.
+ * Exact because an environment reads its region only while it runs.
+ */
+void env_refresh_info(struct env *e);
 
 /* sched.c */
 NORETURN void sched_run(struct env *prefer);
 NORETURN void sched_yield(void);
 void sched_note_tick(void);
 void sched_set_baseline(void);
+/* memory.c: quotas, visible revocation and the abort protocol. */
+extern uint64_t quota_capacity;              /* pages the kernel can guarantee in all */
+uint64_t quota_sum(const struct env *except); /* quotas of all live environments but except */
+void mem_after_free(void);                    /* withdraw met requests, wake waiters */
+void mem_tick(void);                          /* run the abort protocol on missed deadlines */
+/* check.c: verify every memory invariant; panics on a broken one. Returns bindings checked. */
+long kernel_check_all(void);
 
 #endif

@@ -3,22 +3,16 @@
  * the foundation. Each kc_<name> validates every argument before it changes
  * anything, and returns >= 0 or -EXO_E*.
  */
-#include <exo/kcall.h>
+#include "kcall.h"
 #include "env.h"
 #include "kernel.h"
 #include "trap.h"
 #include "uaccess.h"
 #include <exo/fmt.h>
 
-/* Prototypes for every row of the table. */
-#define EXO_KCALL(idx, name, nargs, sig, summary, errors) \
-	static long kc_##name(EXO_KC_APPLY(EXO_KC_PARAMS_##nargs, EXO_KC_EXPAND sig));
-#include <exo/kcalls.def>
-#undef EXO_KCALL
+long kc_null(void) { return 0; }
 
-static long kc_null(void) { return 0; }
-
-static long kc_cputs(const char *buf, unsigned long len)
+long kc_cputs(const char *buf, unsigned long len)
 {
 	char chunk[256];
 
@@ -35,20 +29,21 @@ static long kc_cputs(const char *buf, unsigned long len)
 	return 0;
 }
 
-static long kc_exit(int status)
+long kc_exit(int status)
 {
 	char why[48];
 	fmt_snprintf(why, sizeof(why), "exited (status %d)", status);
 	env_destroy(this_cpu()->curenv, why);
+	mem_after_free();
 	sched_run(NULL);
 }
 
-static long kc_yield(void)
+long kc_yield(void)
 {
 	sched_yield(); /* the context was saved by kcall() */
 }
 
-static long kc_cgetc(void)
+long kc_cgetc(void)
 {
 	int c = cons_getc();
 	return c < 0 ? -EXO_EAGAIN : c;
@@ -56,6 +51,19 @@ static long kc_cgetc(void)
 
 /* Calls that give up the CPU need the caller's context saved first. */
 static bool kcall_may_switch(uint64_t idx) { return idx == EXO_KCALL_yield; }
+
+void kcall_wait_memory_and_retry(struct env *next)
+{
+	struct cpu *c = this_cpu();
+	struct env *e = c->curenv;
+	struct trapframe *tf = c->kcall_tf;
+
+	tf->rip -= 2; /* back onto the syscall instruction (0f 05) */
+	tf->rax = c->kcall_rax;
+	env_save_context(e, tf);
+	e->state = ENV_WAIT_MEM;
+	sched_run(next);
+}
 
 static long kcall_dispatch(uint64_t idx, const uint64_t *r)
 {
@@ -84,11 +92,14 @@ void kcall(struct trapframe *tf)
 		sched_run(NULL);
 	}
 	uint64_t idx = tf->rax & EXO_KCALL_INDEX_MASK;
+	this_cpu()->kcall_tf = tf;
+	this_cpu()->kcall_rax = tf->rax;
 	if (kcall_may_switch(idx)) {
 		tf->rax = 0; /* what the caller sees when it resumes */
 		env_save_context(e, tf);
 	}
 	tf->rax = (uint64_t)kcall_dispatch(idx, args);
+	env_refresh_info(e);
 	if (tf->rip >= (1ULL << 47)) {
 		/* syscall was the last instruction below 2^47: sysret would fault in ring 0. */
 		env_save_context(e, tf);

@@ -6,6 +6,7 @@
  */
 #include <exo/info.h>
 #include "apic.h"
+#include "bind.h"
 #include "bootinfo.h"
 #include "env.h"
 #include "trap.h"
@@ -51,6 +52,7 @@ static void setup_info_page(uint64_t tsc_hz)
 	info->tick_hz = TICK_HZ;
 	info->boot_tsc = *(uint64_t *)P2V(&boot_tsc_phys);
 	info->total_pages = pmem.nram;
+	info->npages = pmem.npages;
 	info->cpu_features = cpu_features();
 }
 
@@ -107,7 +109,8 @@ static void run_first_module(void)
 	char name[ENV_NAME_MAX];
 	struct env *e;
 	module_name(m->cmdline, name, sizeof(name));
-	if (env_create(P2V(m->start), m->end - m->start, name, m->cmdline, &e) < 0)
+	/* The first environment is guaranteed everything; it hands quota to others itself. */
+	if (env_create_from_elf(P2V(m->start), m->end - m->start, name, m->cmdline, quota_capacity, &e) < 0)
 		kprintf("exo: could not create the first environment\n");
 	else
 		kprintf("exo: env %u '%s' created\n", e->id, e->name);
@@ -126,8 +129,11 @@ static void kmain_on_kstack(void)
 	kprintf("exo: %lu MiB RAM, %u pages free; TSC %lu MHz; features 0x%lx\n",
 		(unsigned long)(pmem.nram / 256), pmem.free.count, (unsigned long)(tsc_hz / 1000000),
 		(unsigned long)info->cpu_features);
+	vm_map_global_ro(info_page_pa);
+	bind_init();
 	info_update();
 	sched_set_baseline();
+	quota_capacity = pmem.free.count;
 	if (cmdline_has("exo.selftest=panic"))
 		selftest_kernel_fault();
 	run_first_module();

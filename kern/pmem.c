@@ -11,7 +11,7 @@ void pmem_init(struct pmem *pm, struct page *array, uint32_t npages)
 	pm->free.head = PPN_NIL;
 	pm->free.count = 0;
 	for (uint32_t i = 0; i < npages; i++)
-		array[i] = (struct page){PPN_NIL, PPN_NIL, 0, PAGE_ABSENT, 0};
+		array[i] = (struct page){.next = PPN_NIL, .prev = PPN_NIL, .type = PAGE_ABSENT};
 }
 
 void page_list_push(struct pmem *pm, struct page_list *l, uint32_t ppn)
@@ -44,10 +44,13 @@ void page_list_remove(struct pmem *pm, struct page_list *l, uint32_t ppn)
 static void page_span(const struct pmem *pm, uint64_t start, uint64_t end, int whole, uint64_t *first,
 		      uint64_t *last)
 {
-	if (end < start)
-		end = start;
-	*first = whole ? (start + PG - 1) / PG : start / PG;
-	*last = whole ? end / PG : (end + PG - 1) / PG;
+	if (end <= start) { /* empty: touches and contains nothing */
+		*first = *last = 0;
+		return;
+	}
+	uint64_t start_up = start / PG + (start % PG != 0), end_up = end / PG + (end % PG != 0); /* no overflow */
+	*first = whole ? start_up : start / PG;
+	*last = whole ? end / PG : end_up;
 	if (*last > pm->npages)
 		*last = pm->npages;
 	if (*first > *last)
@@ -77,7 +80,7 @@ void pmem_reserve(struct pmem *pm, uint64_t start, uint64_t end, int type)
 		if (pm->pages[i].type != PAGE_FREE)
 			continue;
 		page_list_remove(pm, &pm->free, (uint32_t)i);
-		pm->pages[i].type = (uint16_t)type;
+		pm->pages[i].type = (uint8_t)type;
 	}
 }
 
@@ -103,11 +106,38 @@ uint32_t pmem_alloc(struct pmem *pm, int type, uint32_t owner, struct page_list 
 	if (ppn == PPN_NIL)
 		return PPN_NIL;
 	page_list_remove(pm, &pm->free, ppn);
-	pm->pages[ppn].type = (uint16_t)type;
+	pm->pages[ppn].type = (uint8_t)type;
 	pm->pages[ppn].owner = owner;
 	if (list)
 		page_list_push(pm, list, ppn);
 	return ppn;
+}
+
+void pmem_take(struct pmem *pm, uint32_t ppn, int type, uint32_t owner, struct page_list *list)
+{
+	page_list_remove(pm, &pm->free, ppn);
+	pm->pages[ppn].type = (uint8_t)type;
+	pm->pages[ppn].owner = owner;
+	if (list)
+		page_list_push(pm, list, ppn);
+}
+
+uint32_t pmem_alloc_run(struct pmem *pm, uint32_t n, uint32_t align, int type, uint32_t owner,
+			struct page_list *list)
+{
+	if (n == 0 || align == 0 || (align & (align - 1)))
+		return PPN_NIL;
+	for (uint64_t first = 0; first + n <= pm->npages; first += align) {
+		uint32_t i = 0;
+		while (i < n && pm->pages[first + i].type == PAGE_FREE)
+			i++;
+		if (i < n)
+			continue;
+		for (i = 0; i < n; i++)
+			pmem_take(pm, (uint32_t)first + i, type, owner, list);
+		return (uint32_t)first;
+	}
+	return PPN_NIL;
 }
 
 void pmem_free(struct pmem *pm, uint32_t ppn, struct page_list *list)
@@ -116,6 +146,9 @@ void pmem_free(struct pmem *pm, uint32_t ppn, struct page_list *list)
 		page_list_remove(pm, list, ppn);
 	pm->pages[ppn].type = PAGE_FREE;
 	pm->pages[ppn].owner = 0;
+	pm->pages[ppn].flags = 0;
+	pm->pages[ppn].ncaps = 0;
+	pm->pages[ppn].nmaps = 0;
 	page_list_push(pm, &pm->free, ppn);
 }
 

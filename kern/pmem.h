@@ -19,27 +19,24 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <exo/mem.h>
 
+/* The page types and the record layout are public (inc/exo/mem.h): the records are exposed read-only. */
 enum page_type {
-	PAGE_ABSENT = 0, /* not RAM, or RAM the firmware keeps: never allocated */
-	PAGE_FREE,       /* on the free list */
-	PAGE_KERNEL,     /* kernel image, kernel page tables, page records, kernel stacks */
-	PAGE_BOOTMOD,    /* a boot module (program image) */
-	PAGE_USER,       /* an environment's memory */
-	PAGE_PGTABLE,    /* an environment's page-table page (charged to it) */
-	PAGE_ENVKERN,    /* another kernel structure made for an environment (charged to it) */
-	PAGE_NTYPES
+	PAGE_ABSENT = EXO_PAGE_ABSENT,
+	PAGE_FREE = EXO_PAGE_FREE,
+	PAGE_KERNEL = EXO_PAGE_KERNEL,
+	PAGE_BOOTMOD = EXO_PAGE_BOOTMOD,
+	PAGE_USER = EXO_PAGE_USER,
+	PAGE_PGTABLE = EXO_PAGE_PGTABLE,
+	PAGE_ENVKERN = EXO_PAGE_ENVKERN,
+	PAGE_NTYPES = EXO_PAGE_NTYPES
 };
 
 #define PPN_NIL UINT32_MAX
 
-struct page {
-	uint32_t next;  /* next page on the same list, or PPN_NIL */
-	uint32_t prev;  /* previous page on the same list, or PPN_NIL */
-	uint32_t owner; /* env id for USER/PGTABLE/ENVKERN, else 0 */
-	uint16_t type;  /* enum page_type */
-	uint16_t pad;
-};
+/* next/prev: list links (PPN_NIL ends); owner: env id charged for USER/PGTABLE/ENVKERN, else 0. */
+#define page exo_page
 
 /* A doubly linked list of pages threaded through struct page. */
 struct page_list {
@@ -75,6 +72,14 @@ void pmem_exclude(struct pmem *pm, uint64_t start, uint64_t end);
 
 /* Take any free page for type/owner, put it on list (may be NULL for KERNEL). PPN_NIL when none. */
 uint32_t pmem_alloc(struct pmem *pm, int type, uint32_t owner, struct page_list *list);
+/*
+ * Take n free pages with consecutive numbers, the first a multiple of align
+ * (a power of two), for type/owner, onto list. Returns the first, or PPN_NIL.
+ */
+uint32_t pmem_alloc_run(struct pmem *pm, uint32_t n, uint32_t align, int type, uint32_t owner,
+			struct page_list *list);
+/* Take page ppn, which must be FREE, for type/owner onto list. */
+void pmem_take(struct pmem *pm, uint32_t ppn, int type, uint32_t owner, struct page_list *list);
 /* Return ppn to the free list, taking it off list (NULL when it is on none). */
 void pmem_free(struct pmem *pm, uint32_t ppn, struct page_list *list);
 

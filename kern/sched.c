@@ -19,6 +19,7 @@ void sched_set_baseline(void) { baseline_free = pmem.free.count; }
 static NORETURN void all_done(void)
 {
 	int bad = pmem_check(&pmem);
+	kernel_check_all();
 	uint32_t now = pmem.free.count;
 
 	kprintf("exo: no environments left; free pages %u (at start %u)\n", now, baseline_free);
@@ -47,15 +48,30 @@ static struct env *next_runnable(int after)
 	return NULL;
 }
 
+/* Nothing can run and nothing waits: environments never started can never start now. */
+static bool reap_unstartable(void)
+{
+	for (int i = 0; i < NENV; i++)
+		if (envs[i].state == ENV_RUNNABLE || envs[i].state == ENV_WAIT_MEM)
+			return false;
+	for (int i = 0; i < NENV; i++)
+		if (envs[i].state == ENV_NEW)
+			env_destroy(&envs[i], "was never started and nobody is left to start it");
+	return true;
+}
+
 void sched_run(struct env *prefer)
 {
 	for (;;) {
-		struct env *e = prefer ? prefer : next_runnable(last_slot < 0 ? NENV - 1 : last_slot);
+		struct env *e = prefer && prefer->state == ENV_RUNNABLE ? prefer : NULL;
+		if (!e)
+			e = next_runnable(last_slot < 0 ? NENV - 1 : last_slot);
+		prefer = NULL;
 		if (e) {
 			last_slot = (int)(e - envs);
 			env_run(e);
 		}
-		if (env_count() == 0)
+		if (env_count() == 0 || (reap_unstartable() && env_count() == 0))
 			all_done();
 		idle_once();
 	}

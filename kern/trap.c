@@ -46,6 +46,8 @@ static void handle_irq(const struct trapframe *tf)
 		info->ticks++;
 		info_update();
 		lapic_eoi();
+		if ((tf->cs & 3) == 0)
+			mem_tick(); /* idle: deadlines still pass */
 		break;
 	case T_IRQ_COM1:
 		cons_intr();
@@ -101,9 +103,13 @@ void trap(struct trapframe *tf)
 	env_save_context(e, tf);
 	if (tf->vector >= IRQ_BASE) {
 		handle_irq(tf);
-		if (tf->vector == T_TIMER)
+		if (tf->vector == T_TIMER) {
+			mem_tick();      /* revocation deadlines */
 			sched_run(NULL); /* round robin: the next runnable environment */
+		}
 		env_run(e);
 	}
+	if (tf->vector == T_PF && upcall_page_fault(e, read_cr2(), tf->err))
+		env_run(e);
 	user_exception(e, tf);
 }

@@ -64,6 +64,8 @@ struct cpu {
 	uint64_t scratch;
 	struct env *curenv;  /* the environment this CPU runs, or NULL when idle */
 	struct env *fpu_env; /* whose FPU/vector state is in the registers, or NULL */
+	struct trapframe *kcall_tf; /* the frame of the kernel call being served */
+	uint64_t kcall_rax;         /* its call number, kept for a restart */
 };
 
 extern struct cpu cpu0;

@@ -20,6 +20,7 @@
 
 struct pmem pmem;
 uint64_t kernel_pml4_pa;
+uint64_t physmap_top; /* the direct map covers [0, physmap_top) */
 
 #define PML4_SLOT(va) (((va) >> 39) & 511)
 #define PDPT_SLOT(va) (((va) >> 30) & 511)
@@ -66,6 +67,22 @@ static pte_t *walk(uint64_t pml4_pa, uintptr_t va, bool create, struct env *e)
 }
 
 pte_t *vm_lookup(uint64_t pml4_pa, uintptr_t va) { return walk(pml4_pa, va, false, NULL); }
+pte_t *vm_walk_create(uint64_t pml4_pa, uintptr_t va, struct env *e) { return walk(pml4_pa, va, true, e); }
+
+uint64_t vm_nx_mask(uint64_t flags) { return flags & PTE_NX ? (flags & ~PTE_NX) | nx_bit : flags; }
+
+int vm_missing_tables(uint64_t pml4_pa, uintptr_t va)
+{
+	pte_t *table = P2V(pml4_pa);
+	const int shifts[3] = {39, 30, 21};
+	for (int level = 0; level < 3; level++) {
+		pte_t ent = table[(va >> shifts[level]) & 511];
+		if (!(ent & PTE_P))
+			return 3 - level;
+		table = P2V(ent & PTE_ADDR_MASK);
+	}
+	return 0;
+}
 
 int vm_map(uint64_t pml4_pa, uintptr_t va, uint64_t pa, uint64_t flags, struct env *e)
 {
@@ -145,8 +162,8 @@ static void init_page_records(const struct bootinfo *bi)
 	for (int i = 0; i < bi->nram; i++)
 		if (bi->ram[i].end > top)
 			top = bi->ram[i].end;
-	if (top > (1ULL << 32) * PAGE_SIZE)
-		top = (1ULL << 32) * PAGE_SIZE; /* ppn fits in 32 bits */
+	if (top > (uint64_t)(PPN_NIL - 1) * PAGE_SIZE)
+		top = (uint64_t)(PPN_NIL - 1) * PAGE_SIZE; /* a page number fits in 32 bits, PPN_NIL excluded */
 	uint32_t npages = (uint32_t)(top / PAGE_SIZE);
 	uint64_t bytes = ROUNDUP((uint64_t)npages * sizeof(struct page), PAGE_SIZE);
 	uint64_t rec_pa = place_records(bi, bytes);
@@ -186,7 +203,8 @@ void vm_init(const struct bootinfo *bi)
 	if (top > PHYSMAP_SIZE)
 		panic("more than %lu GiB of physical address space: the direct map holds one PML4 slot",
 		      PHYSMAP_SIZE >> 30);
-	map_physmap(ROUNDUP(top, 1UL << 21));
+	physmap_top = ROUNDUP(top, 1UL << 21);
+	map_physmap(physmap_top);
 	kmap_range((uintptr_t)kernel_text_start, KIMG_V2P(kernel_text_start),
 		   kernel_text_end - kernel_text_start, 0);
 	kmap_range((uintptr_t)kernel_rodata_start, KIMG_V2P(kernel_rodata_start),
@@ -221,13 +239,29 @@ void *mmio_map(uint64_t pa, size_t len)
 	return (void *)(va + off);
 }
 
+/*
+ * The global read-only region (PML4 slot 255): the info page and the page
+ * records, mapped user-readable once, in the kernel's PML4, whose slots
+ * 255-511 every address space shares.
+ */
+void vm_map_global_ro(uint64_t info_pa)
+{
+	if (vm_map(kernel_pml4_pa, EXO_INFO_VA, info_pa, PTE_U | PTE_NX, NULL) < 0)
+		panic("out of memory mapping the info page");
+	uint64_t rec_pa = V2P(pmem.pages);
+	uint64_t bytes = ROUNDUP((uint64_t)pmem.npages * sizeof(struct page), PAGE_SIZE);
+	for (uint64_t off = 0; off < bytes; off += PAGE_SIZE)
+		if (vm_map(kernel_pml4_pa, EXO_PAGES_VA + off, rec_pa + off, PTE_U | PTE_NX, NULL) < 0)
+			panic("out of memory mapping the page records");
+}
+
 int vm_new_user_space(struct env *e, uint64_t *pml4_pa)
 {
 	uint64_t pa = page_alloc_zeroed(e, PAGE_PGTABLE);
 	if (!pa)
 		return -EXO_ENOMEM;
 	pte_t *dst = P2V(pa), *src = P2V(kernel_pml4_pa);
-	for (int i = 256; i < 512; i++)
+	for (int i = (int)((EXO_GLOBAL_RO_VA >> 39) & 511); i < 512; i++)
 		dst[i] = src[i];
 	*pml4_pa = pa;
 	return 0;

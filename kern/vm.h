@@ -13,6 +13,7 @@ typedef uint64_t pte_t;
 
 extern struct pmem pmem;
 extern uint64_t kernel_pml4_pa;
+extern uint64_t physmap_top; /* the direct map covers [0, physmap_top) */
 
 /* Who pays for page-table pages a mapping needs: NULL means the kernel. */
 struct env;
@@ -30,6 +31,14 @@ uint64_t page_alloc_zeroed(struct env *e, int type);
 int vm_map(uint64_t pml4_pa, uintptr_t va, uint64_t pa, uint64_t flags, struct env *e);
 /* The leaf entry for va, or NULL when a table on the way is missing. */
 pte_t *vm_lookup(uint64_t pml4_pa, uintptr_t va);
+/* The leaf entry for va, making missing tables (charged to e); NULL when out of memory. */
+pte_t *vm_walk_create(uint64_t pml4_pa, uintptr_t va, struct env *e);
+/* How many page-table pages binding va would need to make (0-3). */
+int vm_missing_tables(uint64_t pml4_pa, uintptr_t va);
+/* flags with PTE_NX kept only when the CPU has NX. */
+uint64_t vm_nx_mask(uint64_t flags);
+/* Map the info page and the page records read-only for every address space (slot 255). */
+void vm_map_global_ro(uint64_t info_pa);
 
 /* Kernel stacks with an unmapped guard page below each; returns the top. */
 uintptr_t kstack_alloc(size_t pages);

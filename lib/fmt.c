@@ -122,12 +122,17 @@ int fmt_vformat(fmt_putc_fn putc, void *ctx, const char *fmt, va_list ap0)
 		case 'X':
 			n += emit_number(putc, ctx, take_unsigned(&ap, sp.longs), 0, 16, *f == 'X', &sp);
 			break;
-		case 'p':
-			putc(ctx, '0');
-			putc(ctx, 'x');
-			sp.longs = 1;
-			n += 2 + emit_number(putc, ctx, (uintptr_t)va_arg(ap, void *), 0, 16, 0, &sp);
+		case 'p': {
+			char buf[20];
+			char *end = buf + sizeof(buf);
+			char *p = utoa(end, (uintptr_t)va_arg(ap, void *), 16, 0);
+			*--p = 'x';
+			*--p = '0';
+			struct spec ps = sp;
+			ps.zero = 0; /* "0x" leads; zero padding would land after it */
+			n += emit_padded(putc, ctx, p, (int)(end - p), &ps);
 			break;
+		}
 		case '%':
 			putc(ctx, '%');
 			n++;

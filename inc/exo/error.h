@@ -10,7 +10,12 @@
 	X(4, EXO_EAGAIN, "try again")                                   \
 	X(5, EXO_ENOMEM, "out of memory")                               \
 	X(6, EXO_ENOEXEC, "not a valid executable")                     \
-	X(7, EXO_EPERM, "no capability for that")
+	X(7, EXO_EPERM, "the capability lacks a right the call needs")                 \
+	X(8, EXO_EBADCAP, "no capability of the right kind in that slot")              \
+	X(9, EXO_EBUSY, "that page is not free")                                         \
+	X(10, EXO_ENOSPC, "the capability table is full")                                \
+	X(11, EXO_ENOENT, "no such binding, or the environment has ended")              \
+	X(12, EXO_EQUOTA, "the quota cannot be guaranteed")
 
 enum exo_error {
 #define EXO_ERROR_ENUM(value, name, text) name = value,

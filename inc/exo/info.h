@@ -20,6 +20,7 @@ struct exo_info {
 	uint64_t total_pages;  /* physical pages of RAM the kernel manages */
 	uint64_t free_pages;   /* of those, pages on the free list now */
 	uint64_t cpu_features; /* EXO_CPU_* bits the kernel turned on */
+	uint64_t npages;       /* page records at EXO_PAGES_VA (struct exo_page, inc/exo/mem.h) */
 };
 
 /* cpu_features bits. */

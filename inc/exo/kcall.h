@@ -11,6 +11,7 @@
 #define EXO_KCALL_H
 
 #include <exo/error.h>
+#include <exo/mem.h>
 
 #define EXO_KCALL_BASE 0x45584F0000000000ULL /* "EXO" << 40 */
 #define EXO_KCALL_INDEX_MASK 0xFFFFULL
@@ -39,17 +40,27 @@ static inline int exo_is_kcall(unsigned long long rax)
 #define EXO_KC_PARAMS_2(T1, a1, T2, a2) T1 a1, T2 a2
 #define EXO_KC_PARAMS_3(T1, a1, T2, a2, T3, a3) T1 a1, T2 a2, T3 a3
 #define EXO_KC_PARAMS_4(T1, a1, T2, a2, T3, a3, T4, a4) T1 a1, T2 a2, T3 a3, T4 a4
+#define EXO_KC_PARAMS_5(T1, a1, T2, a2, T3, a3, T4, a4, T5, a5) T1 a1, T2 a2, T3 a3, T4 a4, T5 a5
+#define EXO_KC_PARAMS_6(T1, a1, T2, a2, T3, a3, T4, a4, T5, a5, T6, a6) T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6
 #define EXO_KC_LONGS_0() 0, 0, 0, 0, 0, 0
 #define EXO_KC_LONGS_1(T1, a1) (long)(a1), 0, 0, 0, 0, 0
 #define EXO_KC_LONGS_2(T1, a1, T2, a2) (long)(a1), (long)(a2), 0, 0, 0, 0
 #define EXO_KC_LONGS_3(T1, a1, T2, a2, T3, a3) (long)(a1), (long)(a2), (long)(a3), 0, 0, 0
 #define EXO_KC_LONGS_4(T1, a1, T2, a2, T3, a3, T4, a4) (long)(a1), (long)(a2), (long)(a3), (long)(a4), 0, 0
+#define EXO_KC_LONGS_5(T1, a1, T2, a2, T3, a3, T4, a4, T5, a5) \
+	(long)(a1), (long)(a2), (long)(a3), (long)(a4), (long)(a5), 0
+#define EXO_KC_LONGS_6(T1, a1, T2, a2, T3, a3, T4, a4, T5, a5, T6, a6) \
+	(long)(a1), (long)(a2), (long)(a3), (long)(a4), (long)(a5), (long)(a6)
 /* Kernel side: the row's parameters taken from the saved registers r[0..5]. */
 #define EXO_KC_FROMREGS_0(r, ...)
 #define EXO_KC_FROMREGS_1(r, T1, a1) (T1)(r)[0]
 #define EXO_KC_FROMREGS_2(r, T1, a1, T2, a2) (T1)(r)[0], (T2)(r)[1]
 #define EXO_KC_FROMREGS_3(r, T1, a1, T2, a2, T3, a3) (T1)(r)[0], (T2)(r)[1], (T3)(r)[2]
 #define EXO_KC_FROMREGS_4(r, T1, a1, T2, a2, T3, a3, T4, a4) (T1)(r)[0], (T2)(r)[1], (T3)(r)[2], (T4)(r)[3]
+#define EXO_KC_FROMREGS_5(r, T1, a1, T2, a2, T3, a3, T4, a4, T5, a5) \
+	(T1)(r)[0], (T2)(r)[1], (T3)(r)[2], (T4)(r)[3], (T5)(r)[4]
+#define EXO_KC_FROMREGS_6(r, T1, a1, T2, a2, T3, a3, T4, a4, T5, a5, T6, a6) \
+	(T1)(r)[0], (T2)(r)[1], (T3)(r)[2], (T4)(r)[3], (T5)(r)[4], (T6)(r)[5]
 
 #ifndef EXO_KERNEL
 /* Issue kernel call idx with six arguments; clobbers rcx and r11 like Linux. */

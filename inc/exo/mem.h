@@ -1,0 +1,171 @@
+/*
+ * Memory capabilities, bindings and the structures the kernel exposes about
+ * memory. docs/memory.md explains the design; docs/kernel-calls.md lists the
+ * calls and their errors.
+ */
+#ifndef EXO_MEM_H
+#define EXO_MEM_H
+
+#include <stdint.h>
+
+/* ---- capabilities ---- */
+
+#define EXO_NCAPS 1024 /* slots in each environment's capability table */
+#define EXO_CAP_SELF 0 /* slot 0 always holds a capability for the environment itself */
+
+enum exo_cap_type {
+	EXO_CAP_NONE = 0, /* empty slot */
+	EXO_CAP_PAGE = 1, /* a physical page: object = its page number */
+	EXO_CAP_ENV = 2,  /* an environment: object = its id */
+};
+
+/* Rights. A page capability's R/W/X bound what a binding through it may allow. */
+#define EXO_RIGHT_R 0x01
+#define EXO_RIGHT_W 0x02
+#define EXO_RIGHT_X 0x04
+#define EXO_RIGHT_GRANT 0x08 /* may be passed on (cap_grant) */
+#define EXO_RIGHT_CONTROL 0x10 /* env capability: bind into, set up, start, destroy, set quota */
+#define EXO_RIGHTS_PAGE_ALL (EXO_RIGHT_R | EXO_RIGHT_W | EXO_RIGHT_X | EXO_RIGHT_GRANT)
+#define EXO_RIGHTS_ENV_ALL (EXO_RIGHT_CONTROL | EXO_RIGHT_GRANT)
+
+#define EXO_CAPID_NIL 0xFFFFFFFFu
+
+/*
+ * One slot of a capability table, as the kernel keeps it and as the owner
+ * sees it (read-only) at EXO_CAPS_VA. The tree links are global capability
+ * ids (environment slot * EXO_NCAPS + table slot): they record who derived
+ * what from whom, which is what revocation follows.
+ */
+struct exo_cap {
+	uint8_t type;   /* enum exo_cap_type */
+	uint8_t rights; /* EXO_RIGHT_* */
+	uint16_t pad;
+	uint32_t object;      /* page number or environment id */
+	uint32_t parent;      /* the capability this one was granted from, or EXO_CAPID_NIL */
+	uint32_t first_child; /* capabilities granted from this one */
+	uint32_t next_sibling;
+	uint32_t prev_sibling;
+};
+
+/* ---- bindings ---- */
+
+/* Protection of a binding: a subset of the capability's R/W/X. R is implied. */
+#define EXO_PROT_R EXO_RIGHT_R
+#define EXO_PROT_W EXO_RIGHT_W
+#define EXO_PROT_X EXO_RIGHT_X
+
+/* Result bits of binding_bits(). */
+#define EXO_BIND_PRESENT 0x100
+#define EXO_BIND_ACCESSED 0x200
+#define EXO_BIND_DIRTY 0x400
+
+/* One operation of bind_batch(). */
+enum exo_bind_op_kind { EXO_OP_BIND = 1, EXO_OP_UNBIND = 2, EXO_OP_PROTECT = 3 };
+struct exo_bind_op {
+	uint32_t op;   /* enum exo_bind_op_kind */
+	uint32_t slot; /* page capability (EXO_OP_BIND only) */
+	uint64_t va;   /* page-aligned, below EXO_BIND_TOP */
+	uint32_t prot; /* EXO_PROT_* (BIND and PROTECT) */
+	uint32_t pad;
+};
+#define EXO_BATCH_MAX 512 /* operations in one bind_batch call */
+
+/* page_alloc: ask for this page number, or any free page. */
+#define EXO_PPN_ANY 0xFFFFFFFFFFFFFFFFUL
+#define EXO_RUN_MAX 512 /* pages in one page_alloc_run call */
+
+/* ---- exposed page records (EXO_PAGES_VA, exo_info.npages of them) ---- */
+
+enum exo_page_type {
+	EXO_PAGE_ABSENT = 0, /* not RAM, or RAM the firmware keeps: never allocated */
+	EXO_PAGE_FREE,       /* on the free list */
+	EXO_PAGE_KERNEL,     /* kernel image, kernel tables, page records, stacks */
+	EXO_PAGE_BOOTMOD,    /* a boot module (program image) */
+	EXO_PAGE_USER,       /* memory reached through capabilities; owner = who is charged */
+	EXO_PAGE_PGTABLE,    /* a page-table page of env `owner` (charged to it) */
+	EXO_PAGE_ENVKERN,    /* another kernel structure made for env `owner` (charged to it) */
+	EXO_PAGE_NTYPES
+};
+
+/*
+ * The kernel's record of one physical page, mapped read-only into every
+ * environment: whether it is free, its type, which environment is charged
+ * for it, and how many capabilities name it. Knowing this gives no authority.
+ */
+struct exo_page {
+	uint32_t next;  /* kernel list link (free list or owner's list) */
+	uint32_t prev;
+	uint32_t owner; /* env id charged for it, 0 for none */
+	uint8_t type;   /* enum exo_page_type */
+	uint8_t flags;  /* kernel use */
+	uint16_t ncaps; /* capabilities that name it (its reference count) */
+	uint32_t nmaps; /* bindings of it, in all address spaces */
+	uint32_t pad;
+};
+
+/* ---- the per-environment information region (EXO_ENVINFO_VA) ---- */
+
+#define EXO_REPO_MAX 128
+#define EXO_BOOTMAP_MAX 700
+
+/* Why a capability disappeared from this environment's table. */
+enum exo_repo_reason {
+	EXO_REPO_REVOKED = 1,     /* the grantor withdrew it (cap_revoke) */
+	EXO_REPO_REPOSSESSED = 2, /* the abort protocol took the page by force */
+};
+
+struct exo_repo_entry {
+	uint32_t slot;   /* the slot the capability was in */
+	uint32_t reason; /* enum exo_repo_reason */
+	uint64_t ppn;    /* the page it named */
+};
+
+struct exo_bootmap_entry {
+	uint64_t va;   /* where the kernel bound the page */
+	uint32_t slot; /* the capability it made for it */
+	uint32_t prot;
+};
+
+struct exo_envinfo {
+	uint32_t id;        /* this environment's id */
+	uint32_t pad0;
+	uint64_t quota;     /* pages guaranteed to it (set by whoever holds its env capability) */
+	uint64_t usage;     /* pages charged to it now: memory it allocated, its page tables and kernel structures */
+	uint64_t revoke_pages;    /* the kernel asks for this many pages back (0: no request) */
+	uint64_t revoke_deadline; /* ... by this tick (exo_info.ticks); then the abort protocol runs */
+	uint64_t nrepo;     /* entries ever written to repo[]; entry i is at repo[i % EXO_REPO_MAX] */
+	struct exo_repo_entry repo[EXO_REPO_MAX]; /* the repossession vector */
+	uint64_t nbootmap;  /* pages the kernel bound when it made this environment from an ELF */
+	struct exo_bootmap_entry bootmap[EXO_BOOTMAP_MAX];
+};
+
+/* ---- upcalls ---- */
+
+enum exo_upcall_type {
+	EXO_UPCALL_PAGEFAULT = 1, /* addr, err: a page fault in user mode */
+	EXO_UPCALL_REVOKE = 2,    /* revoke_pages, revoke_deadline: give pages back */
+};
+
+/* The interrupted context, in the order the libOS restores it. */
+struct exo_regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t rflags, rsp;
+};
+
+/*
+ * What the kernel writes on the environment's upcall stack before entering
+ * its upcall entry with rdi (and rsp) pointing at it. The handler resumes
+ * the interrupted context itself, without a kernel call (lib/upcall.S).
+ */
+struct exo_upcall {
+	uint64_t type; /* enum exo_upcall_type */
+	uint64_t addr; /* fault address */
+	uint64_t err;  /* page-fault error code (bit 0 present, 1 write, 2 user, 4 fetch) */
+	uint64_t revoke_pages;
+	uint64_t revoke_deadline;
+	uint64_t rip; /* where the interrupted context resumes */
+	struct exo_regs regs;
+};
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * Upcalls: the kernel enters an environment at its registered entry with a
+ * struct exo_upcall (inc/exo/mem.h) written on its upcall stack. The
+ * environment resumes the interrupted context itself (lib/upcall.S).
+ *
+ * Page faults are synchronous: delivered when they happen, nested below the
+ * current frame when the handler itself faults. A revocation request is
+ * asynchronous: delivered when the environment next resumes, unless it is
+ * inside its handler (rsp on the upcall stack) or inside its restore code
+ * (rip in [crit_start, crit_end)), in which case it waits for a later resume.
+ */
+#include <exo/error.h>
+#include "env.h"
+#include "uaccess.h"
+#include "x86.h"
+
+static bool on_upcall_stack(const struct env *e, uint64_t rsp)
+{
+	return rsp <= e->upcall_stack_top && rsp > e->upcall_stack_top - e->upcall_stack_size;
+}
+
+/* Write u on e's upcall stack and point e's context at the entry. e is the current environment. */
+static void deliver(struct env *e, struct exo_upcall *u)
+{
+	struct trapframe *tf = &e->tf;
+	uint64_t sp = on_upcall_stack(e, tf->rsp) ? tf->rsp - 128 : e->upcall_stack_top; /* skip the red zone */
+
+	sp = (sp - sizeof(*u)) & ~15UL;
+	u->rip = tf->rip;
+	u->regs = (struct exo_regs){tf->r15, tf->r14, tf->r13, tf->r12, tf->r11, tf->r10, tf->r9, tf->r8,
+				    tf->rbp, tf->rdi, tf->rsi, tf->rdx, tf->rcx, tf->rbx, tf->rax,
+				    tf->rflags, tf->rsp};
+	if (sp < e->upcall_stack_top - e->upcall_stack_size || copy_to_user(sp, u, sizeof(*u)) < 0) {
+		env_destroy(e, "killed: its upcall stack overflowed or is not writable");
+		sched_run(NULL);
+	}
+	tf->rip = e->upcall_entry;
+	tf->rsp = sp;
+	tf->rdi = sp;
+	tf->rflags &= ~(uint64_t)(RFLAGS_TF | RFLAGS_DF | RFLAGS_AC);
+}
+
+bool upcall_page_fault(struct env *e, uint64_t addr, uint64_t err)
+{
+	if (!e->upcall_entry)
+		return false;
+	struct exo_upcall u = {.type = EXO_UPCALL_PAGEFAULT, .addr = addr, .err = err};
+	deliver(e, &u);
+	return true;
+}
+
+void upcall_deliver_pending(struct env *e)
+{
+	const struct exo_envinfo *ei = e->einfo;
+
+	if (!ei || !ei->revoke_pages || e->revoke_notified || !e->upcall_entry)
+		return;
+	if (on_upcall_stack(e, e->tf.rsp) || (e->tf.rip >= e->crit_start && e->tf.rip < e->crit_end))
+		return; /* not now: it is handling an upcall or restoring a context */
+	struct exo_upcall u = {
+		.type = EXO_UPCALL_REVOKE,
+		.revoke_pages = ei->revoke_pages,
+		.revoke_deadline = ei->revoke_deadline,
+	};
+	e->revoke_notified = true;
+	deliver(e, &u);
+}
