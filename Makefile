@@ -69,8 +69,8 @@ $(B)/tools/%: tools/%.c
 	$(HOSTCC) -std=gnu11 -O1 $(WARN) -Iinc -o $@ $<
 
 # ---- user programs (libexo) ----
-ULIB_SRCS := lib/libexo.c lib/fmt.c lib/string.c
-ULIB_OBJS := $(patsubst %.c,$(B)/u/%.o,$(ULIB_SRCS))
+ULIB_SRCS := lib/libexo.c lib/fmt.c lib/string.c lib/upcall.c lib/spawn.c
+ULIB_OBJS := $(patsubst %.c,$(B)/u/%.o,$(ULIB_SRCS)) $(B)/u/lib/upcall_entry.o
 CRT0 := $(B)/u/lib/crt0.o
 ULIB := $(B)/u/libexo.a
 PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c user/test/*.c))

@@ -21,6 +21,7 @@
 #include "vm.h"
 
 #define REVOKE_GRACE_TICKS 5 /* 50 ms at 100 Hz: documented in docs/memory.md */
+#define REVOKE_BATCH 16      /* ask for at least this many pages, so one request serves several allocations */
 
 extern struct exo_info *info;
 uint64_t quota_capacity;
@@ -126,7 +127,7 @@ static long mem_pressure(struct env *e, uint64_t n)
 	struct env *v = most_over_quota(e);
 	if (!v)
 		return -EXO_ENOMEM;
-	revoke_request(v, n);
+	revoke_request(v, n > REVOKE_BATCH ? n : REVOKE_BATCH);
 	kcall_wait_memory_and_retry(v);
 }
 

@@ -17,12 +17,14 @@ options=$(field 4)
 cpu=max
 input=""
 append=""
+mem=256M
 expect_panic=no
 for opt in $options; do
 	case $opt in
 	cpu=*) cpu=${opt#cpu=} ;;
 	input=*) input=${opt#input=} ;;
 	append=*) append=${opt#append=} ;;
+	mem=*) mem=${opt#mem=} ;;
 	panic) expect_panic=yes ;;
 	*) printf 'FAIL\nunknown option %s\n' "$opt" >"$LOGS/$id.result"; exit 0 ;;
 	esac
@@ -41,9 +43,9 @@ fi
 log=$LOGS/$id.log
 # shellcheck disable=SC2086
 if [ -n "$input" ]; then
-	printf '%s\n' "$input" | EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args >"$log" 2>&1
+	printf '%s\n' "$input" | EXO_MEM=$mem EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args >"$log" 2>&1
 else
-	EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args </dev/null >"$log" 2>&1
+	EXO_MEM=$mem EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args </dev/null >"$log" 2>&1
 fi
 status=$?
 

@@ -2,7 +2,7 @@
 # Boot exo in QEMU (TCG, -cpu max) with one program as its first environment.
 # usage: run-qemu.sh kernel.elf program.elf [args...]
 # Environment: EXO_QEMU_EXTRA adds QEMU options; EXO_CPU overrides -cpu;
-# EXO_APPEND is the kernel command line (e.g. exo.selftest=panic).
+# EXO_APPEND is the kernel command line (e.g. exo.selftest=panic); EXO_MEM the RAM size.
 #
 # With a terminal, the serial console and QEMU's monitor share it (Ctrl-A X
 # quits, Ctrl-A C is the monitor). Without one (CI, pipes), serial is plain
@@ -23,7 +23,7 @@ else
 	serial="-serial stdio -monitor none"
 fi
 # shellcheck disable=SC2086
-qemu-system-x86_64 -accel tcg -cpu "${EXO_CPU:-max}" -smp 1 -m 256M -display none $serial \
+qemu-system-x86_64 -accel tcg -cpu "${EXO_CPU:-max}" -smp 1 -m "${EXO_MEM:-256M}" -display none $serial \
 	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$kernel" -append "${EXO_APPEND:-}" -initrd "$module" ${EXO_QEMU_EXTRA:-}
 status=$?

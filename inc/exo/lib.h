@@ -33,6 +33,35 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* The read-only regions, as C objects. */
+#define EXO_PAGE_RECORDS ((const volatile struct exo_page *)EXO_PAGES_VA)
+#define EXO_CAP_TABLE ((const volatile struct exo_cap *)EXO_CAPS_VA)
+#define EXO_ENV_INFO ((const volatile struct exo_envinfo *)EXO_ENVINFO_VA)
+
+/*
+ * Upcalls (lib/upcall.c). A page-fault handler returns 0 when it fixed the
+ * fault (the access is retried), anything else to let the fault end the
+ * program. A revocation handler should give back u->revoke_pages pages
+ * before tick u->revoke_deadline. Setting either registers libexo's upcall
+ * entry and stack with the kernel.
+ */
+typedef int (*exo_pagefault_fn)(struct exo_upcall *u);
+typedef void (*exo_revoke_fn)(struct exo_upcall *u);
+long exo_set_pagefault_handler(exo_pagefault_fn fn);
+long exo_set_revoke_handler(exo_revoke_fn fn);
+void exo_upcall_forget(void);
+
+/*
+ * Environments running a function of this program (lib/spawn.c).
+ * exo_spawn_create makes one (not started) and returns its environment-
+ * capability slot; grant it capabilities, then exo_spawn_start runs fn(arg).
+ * exo_wait yields until it has ended.
+ */
+long exo_spawn_create(int (*fn)(long), uint64_t quota);
+long exo_spawn_start(long env, long arg);
+long exo_spawn(int (*fn)(long), long arg, uint64_t quota);
+int exo_wait(long env);
+
 /* Tests: print a check's result; count failures for test_finish. */
 void check(int ok, const char *what);
 __attribute__((noreturn)) void test_finish(void);

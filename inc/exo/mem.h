@@ -10,7 +10,7 @@
 
 /* ---- capabilities ---- */
 
-#define EXO_NCAPS 1024 /* slots in each environment's capability table */
+#define EXO_NCAPS 4096 /* slots in each environment's capability table (96 KiB, charged to it) */
 #define EXO_CAP_SELF 0 /* slot 0 always holds a capability for the environment itself */
 
 enum exo_cap_type {

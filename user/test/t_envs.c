@@ -1,0 +1,259 @@
+/*
+ * Several environments and the memory protocol between them.
+ *   t_envs share      two children share a page read-write and read-only
+ *   t_envs isolate    a child with no capabilities reaches nothing; a page
+ *                     granted then revoked disappears from it
+ *   t_envs exhaust    a child allocates until it fails; another keeps working
+ *   t_envs coop       visible revocation: the hog gives pages back when asked
+ *   t_envs abort      abort protocol: the hog ignores the request, the kernel
+ *                     takes the pages and lists them in its repossession vector
+ * A mailbox page, bound in every environment, carries the handshakes.
+ */
+#include <exo/lib.h>
+
+#define MAILBOX 0x30000000UL
+#define SHARED 0x31000000UL
+#define HOG_BASE 0x50000000UL
+
+struct mailbox {
+	volatile long step;     /* handshake counter */
+	volatile long value;
+	volatile long result;   /* a child's verdict: 1 pass, -1 fail */
+	volatile long hog_pages;
+	volatile long hog_err;
+	volatile long asked, given, lost;
+	volatile long worker_done;
+};
+#define mb ((struct mailbox *)MAILBOX)
+
+static void wait_step(long s)
+{
+	while (mb->step < s)
+		sys_yield();
+}
+
+/* A child with the mailbox bound: parent grants/binds it before start. */
+static long child_with_mailbox(int (*fn)(long), long mailbox_slot, uint64_t quota)
+{
+	long env = exo_spawn_create(fn, quota);
+	if (env >= 0 && sys_bind((unsigned long)env, MAILBOX, (unsigned long)mailbox_slot, EXO_PROT_R | EXO_PROT_W) < 0)
+		return -1;
+	return env;
+}
+
+/* ---- share ---- */
+
+static int writer(long slot)
+{
+	if (sys_bind(EXO_CAP_SELF, SHARED, (unsigned long)slot, EXO_PROT_R | EXO_PROT_W) < 0)
+		return 1;
+	*(volatile long *)SHARED = 0xA11CE;
+	mb->step = 1;
+	wait_step(2);
+	return *(volatile long *)(SHARED + 8) == 0xB0B ? 0 : 1; /* the parent's write, seen here */
+}
+
+static int reader(long slot)
+{
+	wait_step(1);
+	long ok = sys_bind(EXO_CAP_SELF, SHARED, (unsigned long)slot, EXO_PROT_R | EXO_PROT_W) == -EXO_EPERM;
+	ok &= sys_bind(EXO_CAP_SELF, SHARED, (unsigned long)slot, EXO_PROT_R) == 0;
+	ok &= *(volatile long *)SHARED == 0xA11CE;
+	ok &= sys_cap_grant((unsigned long)slot, EXO_CAP_SELF, EXO_RIGHT_R) == -EXO_EPERM; /* no GRANT right */
+	mb->value = ok;
+	mb->step = 2;
+	wait_step(3);
+	*(volatile long *)SHARED = 1; /* read-only: this must end the reader */
+	mb->result = -1;
+	return 1;
+}
+
+static void test_share(long mbox)
+{
+	long page = sys_page_alloc(EXO_PPN_ANY);
+	check(sys_bind(EXO_CAP_SELF, SHARED, (unsigned long)page, EXO_PROT_R | EXO_PROT_W) == 0, "parent binds the page");
+	long a = child_with_mailbox(writer, mbox, 64), b = child_with_mailbox(reader, mbox, 64);
+	check(a > 0 && b > 0, "two children made");
+	long sa = sys_cap_grant((unsigned long)page, (unsigned long)a, EXO_RIGHT_R | EXO_RIGHT_W);
+	long sb = sys_cap_grant((unsigned long)page, (unsigned long)b, EXO_RIGHT_R);
+	check(sa > 0 && sb > 0, "read-write grant to one, read-only to the other");
+	exo_spawn_start(a, sa);
+	exo_spawn_start(b, sb);
+	wait_step(2);
+	check(mb->value == 1, "reader: cannot bind writable, sees the writer's data, cannot re-grant");
+	check(*(volatile long *)SHARED == 0xA11CE, "parent sees the writer's data");
+	*(volatile long *)(SHARED + 8) = 0xB0B;
+	mb->step = 3;
+	exo_wait(a);
+	exo_wait(b);
+	check(mb->result == 0, "the reader's write to a read-only binding ended it");
+	check(EXO_PAGE_RECORDS[EXO_CAP_TABLE[page].object].ncaps == 1, "the children's capabilities went with them");
+}
+
+/* ---- isolate ---- */
+
+static int outsider(long unused)
+{
+	(void)unused;
+	long ok = 1;
+	for (unsigned long s = 1; s < EXO_NCAPS; s++)
+		ok &= sys_bind(EXO_CAP_SELF, SHARED, s, EXO_PROT_R) == -EXO_EBADCAP;
+	ok &= sys_page_alloc((unsigned long)mb->value) == -EXO_EBUSY; /* the parent's page by number */
+	ok &= sys_bind(1, SHARED, 1, EXO_PROT_R) == -EXO_EBADCAP;       /* no environment capability */
+	mb->result = ok;
+	mb->step = 1;
+	wait_step(2); /* now it holds a granted page in slot mb->hog_pages */
+	long slot = mb->hog_pages;
+	ok = sys_bind(EXO_CAP_SELF, SHARED, (unsigned long)slot, EXO_PROT_R) == 0 && *(volatile long *)SHARED == 77;
+	mb->result = ok;
+	mb->step = 3;
+	wait_step(4); /* the parent revoked it */
+	const volatile struct exo_repo_entry *r = &EXO_ENV_INFO->repo[(EXO_ENV_INFO->nrepo - 1) % EXO_REPO_MAX];
+	ok = EXO_ENV_INFO->nrepo == 1 && r->slot == slot && r->reason == EXO_REPO_REVOKED;
+	ok &= EXO_CAP_TABLE[slot].type == EXO_CAP_NONE;
+	ok &= sys_binding_bits(EXO_CAP_SELF, SHARED, 0) == -EXO_ENOENT;
+	ok &= sys_bind(EXO_CAP_SELF, SHARED, (unsigned long)slot, EXO_PROT_R) == -EXO_EBADCAP;
+	mb->result = ok;
+	mb->step = 5;
+	(void)*(volatile long *)SHARED; /* no binding any more: this ends it */
+	mb->result = -1;
+	return 1;
+}
+
+static void test_isolate(long mbox)
+{
+	long page = sys_page_alloc(EXO_PPN_ANY);
+	sys_bind(EXO_CAP_SELF, SHARED, (unsigned long)page, EXO_PROT_R | EXO_PROT_W);
+	*(volatile long *)SHARED = 77;
+	mb->value = EXO_CAP_TABLE[page].object;
+	long c = child_with_mailbox(outsider, mbox, 64);
+	exo_spawn_start(c, 0);
+	wait_step(1);
+	check(mb->result == 1, "a child without capabilities: every slot EBADCAP, our page EBUSY");
+	long s = sys_cap_grant((unsigned long)page, (unsigned long)c, EXO_RIGHT_R);
+	mb->hog_pages = s;
+	mb->step = 2;
+	wait_step(3);
+	check(mb->result == 1, "after a grant it can bind and read the page");
+	check(sys_cap_revoke((unsigned long)page) == 1, "cap_revoke withdraws the one grant");
+	mb->step = 4;
+	wait_step(5);
+	check(mb->result == 1, "revoked: its binding is gone, the slot is empty, its vector says REVOKED");
+	exo_wait(c);
+	check(mb->result == 1 && *(volatile long *)SHARED == 77, "it could no longer reach the page; ours is intact");
+}
+
+/* ---- exhaust, coop, abort ---- */
+
+static int hog_mode; /* 0: no handler, 1: cooperative, 2: ignores requests */
+static long hog_slots[8192];
+static long hog_n;
+
+static void hog_revoke(struct exo_upcall *u)
+{
+	mb->asked += (long)u->revoke_pages;
+	if (hog_mode != 1)
+		return; /* uncooperative: keep everything */
+	for (uint64_t i = 0; i < u->revoke_pages && hog_n > 0; i++) { /* our choice: the newest pages */
+		sys_cap_drop((unsigned long)hog_slots[--hog_n]);
+		mb->given++;
+	}
+}
+
+static int hog(long mode)
+{
+	hog_mode = (int)mode;
+	if (mode)
+		exo_set_revoke_handler(hog_revoke);
+	long s;
+	while ((s = sys_page_alloc(EXO_PPN_ANY)) > 0)
+		hog_slots[hog_n++] = s;
+	mb->hog_pages = hog_n;
+	mb->hog_err = s;
+	mb->step = 1;
+	while (mb->step < 2) { /* hold everything (and grab what frees up) until first asked */
+		if (!mb->asked && (s = sys_page_alloc(EXO_PPN_ANY)) > 0)
+			hog_slots[hog_n++] = s;
+		sys_yield();
+	}
+	if (mode == 2) { /* recover: the vector says what the kernel took */
+		long lost = 0;
+		for (uint64_t i = 0; i < EXO_ENV_INFO->nrepo && i < EXO_REPO_MAX; i++) {
+			const volatile struct exo_repo_entry *r = &EXO_ENV_INFO->repo[i];
+			lost += r->reason == EXO_REPO_REPOSSESSED && EXO_CAP_TABLE[r->slot].type == EXO_CAP_NONE;
+		}
+		mb->lost = lost;
+	}
+	return 0;
+}
+
+static int worker(long unused)
+{
+	(void)unused;
+	long sum = 0;
+	for (long i = 0; i < 1000; i++) {
+		sum += i;
+		if (i % 100 == 0)
+			sys_yield();
+	}
+	mb->worker_done = sum == 499500;
+	return 0;
+}
+
+static void test_pressure(long mbox, int mode)
+{
+	long h = child_with_mailbox(hog, mbox, 32);
+	long w = child_with_mailbox(worker, mbox, 64);
+	check(h > 0 && w > 0, "hog and worker made");
+	exo_spawn_start(h, mode);
+	wait_step(1);
+	check(mb->hog_err == -EXO_ENOMEM && mb->hog_pages > 100, "allocating until it fails gives -EXO_ENOMEM");
+	printf("hog holds %ld pages, %lu free\n", mb->hog_pages, (unsigned long)exo_info->free_pages);
+	exo_spawn_start(w, 0);
+	exo_wait(w);
+	check(mb->worker_done == 1, "another environment keeps working");
+	if (mode == 0) {
+		mb->step = 2;
+		exo_wait(h);
+		return;
+	}
+	/* Below our quota with nothing free: the kernel must get pages back from the hog for us. */
+	while (exo_info->free_pages > 0) /* the hog grabs what the worker left */
+		sys_yield();
+	long got = 0;
+	for (int i = 0; i < 16; i++)
+		got += sys_page_alloc(EXO_PPN_ANY) > 0;
+	check(got == 16, "an environment below its quota still gets its pages");
+	mb->step = 2;
+	exo_wait(h);
+	printf("hog was asked for %ld pages, gave %ld, lost %ld by force\n", mb->asked, mb->given, mb->lost);
+	if (mode == 1)
+		check(mb->asked >= 16 && mb->given >= 16 && mb->lost == 0, "the hog was asked and gave pages back itself");
+	else
+		check(mb->asked >= 16 && mb->given == 0 && mb->lost >= 16,
+		      "the hog kept its pages; the kernel took them and listed each in its repossession vector");
+}
+
+int main(int argc, char **argv)
+{
+	/* We start out guaranteed all memory; give most of the guarantee up so children can have some. */
+	check(sys_env_set_quota(EXO_CAP_SELF, 512) == 0, "lower our own quota to make room for others'");
+	long mbox = sys_page_alloc(EXO_PPN_ANY);
+	check(mbox > 0 && sys_bind(EXO_CAP_SELF, MAILBOX, (unsigned long)mbox, EXO_PROT_R | EXO_PROT_W) == 0,
+	      "mailbox page");
+	const char *what = argc > 1 ? argv[1] : "";
+	if (!strcmp(what, "share"))
+		test_share(mbox);
+	else if (!strcmp(what, "isolate"))
+		test_isolate(mbox);
+	else if (!strcmp(what, "exhaust"))
+		test_pressure(mbox, 0);
+	else if (!strcmp(what, "coop"))
+		test_pressure(mbox, 1);
+	else if (!strcmp(what, "abort"))
+		test_pressure(mbox, 2);
+	else
+		check(0, "usage: t_envs share|isolate|exhaust|coop|abort");
+	check(sys_kernel_check() >= 0, "kernel invariant check");
+	test_finish();
+}
