@@ -72,18 +72,16 @@ static void tlb_flush_page(struct env *e, uint64_t va)
 
 long rmap_reserve(struct env *e, size_t n)
 {
-	size_t have = 0;
-	for (struct rmap *r = e->rmap_free; r && have < n; r = r->next)
-		have++;
-	while (have < n) {
+	while (e->rmap_nfree < n) {
 		uint64_t pa = page_alloc_zeroed(e, PAGE_ENVKERN);
 		if (!pa)
 			return -EXO_ENOMEM;
 		struct rmap *block = P2V(pa);
-		for (size_t i = 0; i < PAGE_SIZE / sizeof(struct rmap); i++, have++) {
+		for (size_t i = 0; i < PAGE_SIZE / sizeof(struct rmap); i++) {
 			block[i].next = e->rmap_free;
 			e->rmap_free = &block[i];
 		}
+		e->rmap_nfree += PAGE_SIZE / sizeof(struct rmap);
 	}
 	return 0;
 }
@@ -108,6 +106,7 @@ static void rmap_remove(uint32_t ppn, struct env *e, uint64_t va)
 			*pp = r->next;
 			r->next = e->rmap_free;
 			e->rmap_free = r;
+			e->rmap_nfree++;
 			pmem.pages[ppn].nmaps--;
 			return;
 		}
@@ -140,6 +139,7 @@ long bind_page(struct env *e, uint64_t va, uint32_t capid, unsigned prot)
 		unbind_page(e, va);
 	struct rmap *r = e->rmap_free;
 	e->rmap_free = r->next;
+	e->rmap_nfree--;
 	*r = (struct rmap){.next = page_rmap[ppn], .env = e, .va = va, .capid = capid};
 	page_rmap[ppn] = r;
 	pmem.pages[ppn].nmaps++;

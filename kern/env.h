@@ -38,6 +38,7 @@ struct env {
 	struct exo_envinfo *einfo; /* its information region (pages on its list, mapped read-only) */
 	uint64_t quota;            /* pages guaranteed to it */
 	struct rmap *rmap_free;    /* free reverse-map entries, carved from pages on its list */
+	uint64_t rmap_nfree;       /* how many are on rmap_free */
 	/* Upcalls (env_set_upcall): entry 0 means none. */
 	uint64_t upcall_entry, upcall_stack_top, upcall_stack_size, crit_start, crit_end;
 	bool revoke_notified;         /* the revocation upcall for the pending request was delivered */
