@@ -90,7 +90,8 @@ void cpu_init_features(void)
 	if (ecx1 & ID1_ECX_XSAVE)
 		cr4 |= CR4_OSXSAVE, features |= EXO_CPU_XSAVE;
 	write_cr4(cr4);
-	write_cr0((read_cr0() | CR0_MP | CR0_NE | CR0_WP) & ~(uint64_t)(CR0_EM | CR0_TS));
+	/* AM: user code that sets RFLAGS.AC gets #AC on misaligned accesses. */
+	write_cr0((read_cr0() | CR0_MP | CR0_NE | CR0_WP | CR0_AM) & ~(uint64_t)(CR0_EM | CR0_TS));
 
 	if (features & EXO_CPU_XSAVE) {
 		cpuid(0xD, 0, &a, &b, &c, &d);

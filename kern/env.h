@@ -67,8 +67,10 @@ long env_create_empty(uint64_t quota, struct env **out);
 void env_wake_memory_waiters(void);
 /* upcall.c: deliver a pending asynchronous upcall (revocation) to e if it may take one now. */
 void upcall_deliver_pending(struct env *e);
-/* upcall.c: deliver a page-fault upcall; false when e has no handler. */
-bool upcall_page_fault(struct env *e, uint64_t addr, uint64_t err);
+/* upcall.c: deliver an exception upcall; false when e has no handler. e's context is in e->tf. */
+bool upcall_exception(struct env *e, uint64_t vector, uint64_t err, uint64_t addr);
+/* upcall.c: reflect a foreign `syscall` to e's handler; false when it has none. */
+bool upcall_syscall(struct env *e);
 /* End e: report why, free every page it owned. Does not reschedule. */
 void env_destroy(struct env *e, const char *why);
 /* Resume e in user mode (iret path). Never returns. */

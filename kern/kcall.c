@@ -43,6 +43,19 @@ long kc_yield(void)
 	sched_yield(); /* the context was saved by kcall() */
 }
 
+long kc_yield_to(unsigned long env_id)
+{
+	struct env *self = this_cpu()->curenv;
+	struct env *t = env_id <= 0xFFFFFFFFUL ? env_by_id((uint32_t)env_id) : NULL;
+	if (!t)
+		return -EXO_ENOENT;
+	if (t->state != ENV_RUNNABLE)
+		return -EXO_EBUSY;
+	if (t == self)
+		return 0;
+	sched_run(t); /* the caller's context, with rax = 0, was saved by kcall() */
+}
+
 long kc_cgetc(void)
 {
 	int c = cons_getc();
@@ -50,7 +63,7 @@ long kc_cgetc(void)
 }
 
 /* Calls that give up the CPU need the caller's context saved first. */
-static bool kcall_may_switch(uint64_t idx) { return idx == EXO_KCALL_yield; }
+static bool kcall_may_switch(uint64_t idx) { return idx == EXO_KCALL_yield || idx == EXO_KCALL_yield_to; }
 
 void kcall_wait_memory_and_retry(struct env *next)
 {
@@ -84,7 +97,10 @@ void kcall(struct trapframe *tf)
 	uint64_t args[6] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
 
 	if (!exo_is_kcall(tf->rax)) {
-		/* A foreign (e.g. Linux) system call: the processor issue reflects it to the libOS. */
+		/* A foreign (e.g. Linux) system call: reflected to the environment's handler. */
+		env_save_context(e, tf);
+		if (upcall_syscall(e))
+			env_run(e);
 		char why[96];
 		fmt_snprintf(why, sizeof(why), "killed: foreign system call %lu at rip 0x%lx and no handler",
 			     (unsigned long)tf->rax, (unsigned long)tf->rip);

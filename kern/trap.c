@@ -109,7 +109,7 @@ void trap(struct trapframe *tf)
 		}
 		env_run(e);
 	}
-	if (tf->vector == T_PF && upcall_page_fault(e, read_cr2(), tf->err))
+	if (upcall_exception(e, tf->vector, tf->err, tf->vector == T_PF ? read_cr2() : 0))
 		env_run(e);
 	user_exception(e, tf);
 }

@@ -3,8 +3,8 @@
  * struct exo_upcall (inc/exo/mem.h) written on its upcall stack. The
  * environment resumes the interrupted context itself (lib/upcall.S).
  *
- * Page faults are synchronous: delivered when they happen, nested below the
- * current frame when the handler itself faults. A revocation request is
+ * Exceptions and foreign system calls are synchronous: delivered when they
+ * happen, nested below the current frame when the handler itself faults. A revocation request is
  * asynchronous: delivered when the environment next resumes, unless it is
  * inside its handler (rsp on the upcall stack) or inside its restore code
  * (rip in [crit_start, crit_end)), in which case it waits for a later resume.
@@ -23,7 +23,7 @@ static bool on_upcall_stack(const struct env *e, uint64_t rsp)
 static void deliver(struct env *e, struct exo_upcall *u)
 {
 	struct trapframe *tf = &e->tf;
-	uint64_t sp = on_upcall_stack(e, tf->rsp) ? tf->rsp - 128 : e->upcall_stack_top; /* skip the red zone */
+	uint64_t sp = on_upcall_stack(e, tf->rsp) ? tf->rsp - EXO_UPCALL_GAP : e->upcall_stack_top;
 
 	sp = (sp - sizeof(*u)) & ~15UL;
 	u->rip = tf->rip;
@@ -40,11 +40,20 @@ static void deliver(struct env *e, struct exo_upcall *u)
 	tf->rflags &= ~(uint64_t)(RFLAGS_TF | RFLAGS_DF | RFLAGS_AC);
 }
 
-bool upcall_page_fault(struct env *e, uint64_t addr, uint64_t err)
+bool upcall_exception(struct env *e, uint64_t vector, uint64_t err, uint64_t addr)
 {
 	if (!e->upcall_entry)
 		return false;
-	struct exo_upcall u = {.type = EXO_UPCALL_PAGEFAULT, .addr = addr, .err = err};
+	struct exo_upcall u = {.type = EXO_UPCALL_EXCEPTION, .vector = vector, .err = err, .addr = addr};
+	deliver(e, &u);
+	return true;
+}
+
+bool upcall_syscall(struct env *e)
+{
+	if (!e->upcall_entry)
+		return false;
+	struct exo_upcall u = {.type = EXO_UPCALL_SYSCALL};
 	deliver(e, &u);
 	return true;
 }

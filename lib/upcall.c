@@ -1,16 +1,23 @@
 /*
- * libexo's upcall dispatcher: page faults and revocation requests go to the
- * handlers the program set. A page fault with no handler (or one the handler
- * declines) turns the upcall off and retries the access, so the kernel ends
- * the program with its usual report.
+ * libexo's upcall dispatcher: exceptions, reflected system calls and
+ * revocation requests go to the handlers the program set.
+ *
+ * An exception handler returns 0 when it dealt with the exception (the
+ * context resumes at u->rip, which the handler may change), anything else to
+ * decline. A declined or unhandled fault (rip at the faulting instruction)
+ * is retried with upcalls switched off, so the kernel ends the program with
+ * its usual one-line report; a declined trap (#DB, #BP: rip already past the
+ * instruction) ends it here with a similar line and status 128 + vector.
  */
+#include <exo/fmt.h>
 #include <exo/lib.h>
 
 extern char exo_upcall_entry[], exo_upcall_crit_start[], exo_upcall_crit_end[];
 
 #define UPCALL_STACK_SIZE (16 * 1024)
 static char upcall_stack[UPCALL_STACK_SIZE] __attribute__((aligned(16)));
-static exo_pagefault_fn pagefault_handler;
+static exo_exception_fn exception_handler[32];
+static exo_syscall_fn syscall_handler;
 static exo_revoke_fn revoke_handler;
 static int registered;
 
@@ -25,9 +32,19 @@ static long register_upcalls(void)
 	return r;
 }
 
-long exo_set_pagefault_handler(exo_pagefault_fn fn)
+long exo_set_exception_handler(unsigned vector, exo_exception_fn fn)
 {
-	pagefault_handler = fn;
+	if (vector >= 32)
+		return -EXO_EINVAL;
+	exception_handler[vector] = fn;
+	return register_upcalls();
+}
+
+long exo_set_pagefault_handler(exo_exception_fn fn) { return exo_set_exception_handler(EXO_VEC_PF, fn); }
+
+long exo_set_syscall_handler(exo_syscall_fn fn)
+{
+	syscall_handler = fn;
 	return register_upcalls();
 }
 
@@ -39,17 +56,39 @@ long exo_set_revoke_handler(exo_revoke_fn fn)
 
 void exo_upcall_forget(void) { registered = 0; }
 
+static void upcalls_off(void)
+{
+	sys_env_set_upcall(EXO_CAP_SELF, 0, 0, 0, 0, 0);
+	registered = 0;
+}
+
+static void unhandled_exception(struct exo_upcall *u)
+{
+	upcalls_off();
+	if (u->vector == EXO_VEC_DB || u->vector == EXO_VEC_BP) {
+		printf("exo: unhandled trap (vector %lu) before rip 0x%lx\n", u->vector, u->rip);
+		exit(128 + (int)u->vector);
+	}
+	/* A fault: resuming re-executes the instruction and the kernel reports it. */
+}
+
 void exo_upcall_dispatch(struct exo_upcall *u);
 void exo_upcall_dispatch(struct exo_upcall *u)
 {
 	switch (u->type) {
-	case EXO_UPCALL_PAGEFAULT:
-		if (pagefault_handler && pagefault_handler(u) == 0)
-			return;
-		/* Unhandled: let the kernel see the fault again, with no handler this time. */
-		sys_env_set_upcall(EXO_CAP_SELF, 0, 0, 0, 0, 0);
-		registered = 0;
+	case EXO_UPCALL_EXCEPTION: {
+		exo_exception_fn fn = u->vector < 32 ? exception_handler[u->vector] : NULL;
+		if (!fn || fn(u) != 0)
+			unhandled_exception(u);
 		return;
+	}
+	case EXO_UPCALL_SYSCALL:
+		if (syscall_handler) {
+			u->regs.rax = (uint64_t)syscall_handler(&u->regs);
+			return;
+		}
+		printf("exo: system call %lu at rip 0x%lx and no handler for it\n", u->regs.rax, u->rip - 2);
+		exit(127);
 	case EXO_UPCALL_REVOKE:
 		if (revoke_handler)
 			revoke_handler(u);

@@ -8,8 +8,8 @@
  * [exo_upcall_crit_start, exo_upcall_crit_end) is registered with the kernel
  * as the critical range: no asynchronous upcall lands while rip is in it.
  */
-#define UF_RIP 40
-#define UF_REGS 48
+#define UF_RIP 48
+#define UF_REGS 56
 #define UF_RSP (UF_REGS + 16 * 8)
 
 	.text

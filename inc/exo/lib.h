@@ -39,15 +39,21 @@ static inline uint64_t rdtsc(void)
 #define EXO_ENV_INFO ((const volatile struct exo_envinfo *)EXO_ENVINFO_VA)
 
 /*
- * Upcalls (lib/upcall.c). A page-fault handler returns 0 when it fixed the
- * fault (the access is retried), anything else to let the fault end the
- * program. A revocation handler should give back u->revoke_pages pages
- * before tick u->revoke_deadline. Setting either registers libexo's upcall
- * entry and stack with the kernel.
+ * Upcalls (lib/upcall.c). An exception handler returns 0 when it dealt with
+ * the exception (the context resumes at u->rip, which it may move, with
+ * u->regs, which it may change), anything else to decline: a declined fault
+ * then ends the program with the kernel's report. A system-call handler gets
+ * the registers of a foreign `syscall` and returns its result (rax). A
+ * revocation handler should give back u->revoke_pages pages before tick
+ * u->revoke_deadline. Setting any handler registers libexo's upcall entry
+ * and stack with the kernel.
  */
-typedef int (*exo_pagefault_fn)(struct exo_upcall *u);
+typedef int (*exo_exception_fn)(struct exo_upcall *u);
+typedef long (*exo_syscall_fn)(struct exo_regs *regs);
 typedef void (*exo_revoke_fn)(struct exo_upcall *u);
-long exo_set_pagefault_handler(exo_pagefault_fn fn);
+long exo_set_exception_handler(unsigned vector, exo_exception_fn fn);
+long exo_set_pagefault_handler(exo_exception_fn fn);
+long exo_set_syscall_handler(exo_syscall_fn fn);
 long exo_set_revoke_handler(exo_revoke_fn fn);
 void exo_upcall_forget(void);
 

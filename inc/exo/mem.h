@@ -139,33 +139,6 @@ struct exo_envinfo {
 	struct exo_bootmap_entry bootmap[EXO_BOOTMAP_MAX];
 };
 
-/* ---- upcalls ---- */
-
-enum exo_upcall_type {
-	EXO_UPCALL_PAGEFAULT = 1, /* addr, err: a page fault in user mode */
-	EXO_UPCALL_REVOKE = 2,    /* revoke_pages, revoke_deadline: give pages back */
-};
-
-/* The interrupted context, in the order the libOS restores it. */
-struct exo_regs {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t rflags, rsp;
-};
-
-/*
- * What the kernel writes on the environment's upcall stack before entering
- * its upcall entry with rdi (and rsp) pointing at it. The handler resumes
- * the interrupted context itself, without a kernel call (lib/upcall.S).
- */
-struct exo_upcall {
-	uint64_t type; /* enum exo_upcall_type */
-	uint64_t addr; /* fault address */
-	uint64_t err;  /* page-fault error code (bit 0 present, 1 write, 2 user, 4 fetch) */
-	uint64_t revoke_pages;
-	uint64_t revoke_deadline;
-	uint64_t rip; /* where the interrupted context resumes */
-	struct exo_regs regs;
-};
+#include <exo/upcall.h>
 
 #endif

@@ -7,6 +7,7 @@
  *   t_envs coop       visible revocation: the hog gives pages back when asked
  *   t_envs abort      abort protocol: the hog ignores the request, the kernel
  *                     takes the pages and lists them in its repossession vector
+ *   t_envs yieldto    directed yield runs the named environment next
  * A mailbox page, bound in every environment, carries the handshakes.
  */
 #include <exo/lib.h>
@@ -23,6 +24,7 @@ struct mailbox {
 	volatile long hog_err;
 	volatile long asked, given, lost;
 	volatile long worker_done;
+	volatile long seq, b_seq, parent_id, stop;
 };
 #define mb ((struct mailbox *)MAILBOX)
 
@@ -234,6 +236,54 @@ static void test_pressure(long mbox, int mode)
 		      "the hog kept its pages; the kernel took them and listed each in its repossession vector");
 }
 
+/* ---- directed yield ---- */
+
+static int bystander(long unused) /* always runnable: plain round robin would pick it */
+{
+	(void)unused;
+	while (!mb->stop) {
+		mb->seq++;
+		sys_yield();
+	}
+	return 0;
+}
+
+static int named(long unused)
+{
+	(void)unused;
+	while (!mb->stop) {
+		mb->b_seq = ++mb->seq; /* first thing after being run */
+		sys_yield_to((unsigned long)mb->parent_id);
+	}
+	return 0;
+}
+
+static void test_yield_to(long mbox)
+{
+	mb->parent_id = EXO_ENV_INFO->id;
+	long a = child_with_mailbox(bystander, mbox, 64), b = child_with_mailbox(named, mbox, 64);
+	exo_spawn_start(a, 0);
+	exo_spawn_start(b, 0);
+	unsigned long b_id = EXO_CAP_TABLE[b].object;
+	int direct = 0;
+	for (int i = 0; i < 100; i++) {
+		long before = ++mb->seq;
+		if (sys_yield_to(b_id) != 0)
+			check(0, "yield_to returns 0");
+		direct += mb->b_seq == before + 1;
+	}
+	printf("the named environment ran next %d times of 100\n", direct);
+	check(direct >= 98, "directed yield runs the named environment next");
+	check(sys_yield_to(0x12345) == -EXO_ENOENT, "yield_to an unknown id: -EXO_ENOENT");
+	check(sys_yield_to(EXO_ENV_INFO->id) == 0, "yield_to oneself returns 0");
+	long c = exo_spawn_create(bystander, 64);
+	check(sys_yield_to(EXO_CAP_TABLE[c].object) == -EXO_EBUSY, "yield_to one not started: -EXO_EBUSY");
+	sys_env_destroy((unsigned long)c);
+	mb->stop = 1;
+	exo_wait(a);
+	exo_wait(b);
+}
+
 int main(int argc, char **argv)
 {
 	/* We start out guaranteed all memory; give most of the guarantee up so children can have some. */
@@ -252,8 +302,10 @@ int main(int argc, char **argv)
 		test_pressure(mbox, 1);
 	else if (!strcmp(what, "abort"))
 		test_pressure(mbox, 2);
+	else if (!strcmp(what, "yieldto"))
+		test_yield_to(mbox);
 	else
-		check(0, "usage: t_envs share|isolate|exhaust|coop|abort");
+		check(0, "usage: t_envs share|isolate|exhaust|coop|abort|yieldto");
 	check(sys_kernel_check() >= 0, "kernel invariant check");
 	test_finish();
 }

@@ -135,7 +135,7 @@ static long one_call(uint64_t *ok)
 {
 	long r;
 	uint64_t env = pick(4) ? EXO_CAP_SELF : any_slot(0);
-	uint64_t which = pick(16);
+	uint64_t which = pick(17);
 	if (verbose)
 		printf("op %lu env %lu\n", which, env);
 	switch (which) {
@@ -188,7 +188,8 @@ static long one_call(uint64_t *ok)
 		break;
 	}
 	case 14: r = sys_env_set_quota(pick(4) ? any_slot(1) : EXO_NCAPS, any_value()); break;
-	default: r = sys_env_status(any_slot(0)); break;
+	case 15: r = sys_env_status(any_slot(0)); break;
+	default: r = sys_yield_to(pick(2) ? any_value() : (uint64_t)EXO_PAGE_RECORDS[pick(exo_info->npages)].owner); break;
 	}
 	if (r >= 0)
 		(*ok)++;

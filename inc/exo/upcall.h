@@ -1,0 +1,67 @@
+/*
+ * Upcalls: how the kernel hands an event to an environment in user mode.
+ * docs/memory.md and docs/processor.md describe the protocol.
+ *
+ * The environment registers (env_set_upcall) an entry point, an upcall stack
+ * and the address range of its context-restore code. For an event the kernel
+ * writes a struct exo_upcall on the upcall stack (below the current frame,
+ * past a 128-byte red zone, when the environment is already on it) and
+ * enters the entry with rdi = rsp = the frame. The environment resumes the
+ * interrupted context itself, without a kernel call.
+ */
+#ifndef EXO_UPCALL_H
+#define EXO_UPCALL_H
+
+#include <stdint.h>
+
+enum exo_upcall_type {
+	EXO_UPCALL_EXCEPTION = 1, /* a CPU exception in user mode: vector, err, addr (#PF) */
+	EXO_UPCALL_REVOKE = 2,    /* give pages back: revoke_pages by tick revoke_deadline */
+	EXO_UPCALL_SYSCALL = 3,   /* a `syscall` that is not an exo kernel call (e.g. Linux) */
+};
+
+/*
+ * When the environment is already on its upcall stack, the kernel leaves this
+ * many bytes below the interrupted rsp untouched before the new frame: the
+ * 128-byte red zone plus room for the restore code's parked rip (rsp - 136).
+ */
+#define EXO_UPCALL_GAP 256
+
+/* Exception vectors as delivered (the CPU's numbers). */
+#define EXO_VEC_DE 0  /* divide error (fault) */
+#define EXO_VEC_DB 1  /* debug, e.g. single step (trap: rip is after the instruction) */
+#define EXO_VEC_BP 3  /* int3 breakpoint (trap: rip is after int3) */
+#define EXO_VEC_UD 6  /* invalid opcode */
+#define EXO_VEC_NM 7  /* device not available (exo never sets CR0.TS: does not happen) */
+#define EXO_VEC_GP 13 /* general protection */
+#define EXO_VEC_SS 12 /* stack fault (non-canonical stack address) */
+#define EXO_VEC_PF 14 /* page fault: addr = fault address, err = P/W/U/RSVD/I bits */
+#define EXO_VEC_MF 16 /* x87 floating-point error */
+#define EXO_VEC_AC 17 /* alignment check (with RFLAGS.AC set) */
+#define EXO_VEC_XM 19 /* SIMD floating-point error */
+
+/* The interrupted context, in the order the libOS restores it. */
+struct exo_regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t rflags, rsp;
+};
+
+/*
+ * The frame the kernel writes. For EXO_UPCALL_SYSCALL, regs hold the
+ * system call's registers (rax = number, rdi, rsi, rdx, r10, r8, r9 =
+ * arguments; rcx and r11 as the syscall instruction left them) and rip is
+ * the instruction after it: set regs.rax to the result and resume.
+ */
+struct exo_upcall {
+	uint64_t type;   /* enum exo_upcall_type */
+	uint64_t vector; /* EXCEPTION: the vector (EXO_VEC_*) */
+	uint64_t err;    /* EXCEPTION: the error code, 0 when the exception has none */
+	uint64_t addr;   /* EXCEPTION #PF: the fault address */
+	uint64_t revoke_pages;
+	uint64_t revoke_deadline;
+	uint64_t rip;    /* where the interrupted context resumes */
+	struct exo_regs regs;
+};
+
+#endif
