@@ -22,6 +22,8 @@ HOSTCFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-omit-f
 LDFLAGS_COMMON := -nostdlib -static -z noexecstack --build-id=none
 
 .PHONY: all kernel user run gdb test check-host test-qemu clean help deps
+# Keep intermediate objects (make would delete them after linking and rebuild them next time).
+.SECONDARY:
 all: kernel user
 
 # ---- kernel ----
