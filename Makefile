@@ -77,6 +77,7 @@ CRT0 := $(B)/u/lib/crt0.o
 ULIB := $(B)/u/libexo.a
 PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c user/test/*.c))
 PROG_ELFS := $(patsubst %,$(B)/user/%.elf,$(PROGS))
+include mk/bench.mk
 
 $(B)/u/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)

@@ -13,6 +13,15 @@
 #include "bind.h"
 #include "cap.h"
 #include "vm.h"
+#include <exo/info.h>
+
+extern struct exo_info *info;
+
+void slot_release(struct env *e, uint32_t slot)
+{
+	info->slot_owner[slot] = 0;
+	e->nslots--;
+}
 
 long cap_lookup(struct env *e, uint64_t slot, int type, unsigned need)
 {
@@ -180,6 +189,8 @@ void cap_delete(uint32_t id, int reason)
 		repo_record(holder, cap_slot(id), reason, type == EXO_CAP_PAGE ? object : 0);
 	if (type == EXO_CAP_PAGE)
 		page_drop_cap(object, id);
+	if (type == EXO_CAP_SLOT)
+		slot_release(holder, object);
 	*c = (struct exo_cap){.parent = EXO_CAPID_NIL, .first_child = EXO_CAPID_NIL,
 			      .next_sibling = EXO_CAPID_NIL, .prev_sibling = EXO_CAPID_NIL};
 }

@@ -44,6 +44,8 @@ void cap_make_child(uint32_t parent, struct env *e, uint32_t slot, unsigned righ
 void cap_delete(uint32_t id, int reason);
 /* Delete every descendant of id (not id itself). Returns how many. */
 long cap_revoke_descendants(uint32_t id, int reason);
+/* The capability for a time-vector slot is gone: the slot is free again. */
+void slot_release(struct env *e, uint32_t slot);
 /* Delete every capability that names page ppn, in every table (abort protocol). */
 void cap_delete_all_of_page(uint32_t ppn, int reason);
 

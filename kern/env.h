@@ -42,6 +42,10 @@ struct env {
 	/* Upcalls (env_set_upcall): entry 0 means none. */
 	uint64_t upcall_entry, upcall_stack_top, upcall_stack_size, crit_start, crit_end;
 	bool revoke_notified;         /* the revocation upcall for the pending request was delivered */
+	bool prologue_pending;        /* one of its slots began: deliver the prologue upcall */
+	bool epilogue_pending;        /* its slot is about to end: deliver the epilogue upcall */
+	uint32_t nslots;              /* time-vector slots it owns */
+	uint32_t overrun_streak;      /* owned slots in a row it did not yield by the end of */
 	uint64_t revoke_target_usage; /* the pending request is met once usage is at most this */
 };
 
@@ -89,7 +93,10 @@ void env_refresh_info(struct env *e);
 /* sched.c */
 NORETURN void sched_run(struct env *prefer);
 NORETURN void sched_yield(void);
-void sched_note_tick(void);
+/* A timer tick: account it, advance the time vector. True when the slot changed (reschedule). */
+bool sched_tick(void);
+/* e is going away: forget it as slot holder or donee. */
+void sched_forget(struct env *e);
 void sched_set_baseline(void);
 /* memory.c: quotas, visible revocation and the abort protocol. */
 extern uint64_t quota_capacity;              /* pages the kernel can guarantee in all */

@@ -4,10 +4,13 @@
  * capability with EXO_RIGHT_CONTROL, never being its creator.
  */
 #include <exo/error.h>
+#include <exo/info.h>
 #include "cap.h"
 #include "kcall.h"
 #include "vm.h"
 
+
+extern struct exo_info *info;
 
 static struct env *self(void) { return this_cpu()->curenv; }
 
@@ -93,6 +96,28 @@ long kc_env_set_quota(unsigned long env, unsigned long pages)
 	t->quota = pages;
 	t->einfo->quota = pages;
 	return 0;
+}
+
+long kc_slot_alloc(unsigned long slot)
+{
+	struct env *e = self();
+	if (slot == EXO_SLOT_ANY) {
+		for (slot = 0; slot < EXO_NSLOTS && info->slot_owner[slot]; slot++)
+			;
+		if (slot == EXO_NSLOTS)
+			return -EXO_EBUSY;
+	}
+	if (slot >= EXO_NSLOTS)
+		return -EXO_EINVAL;
+	if (info->slot_owner[slot])
+		return -EXO_EBUSY;
+	long cs = cap_free_slot(e);
+	if (cs < 0)
+		return cs;
+	cap_make_root(e, (uint32_t)cs, EXO_CAP_SLOT, 0, (uint32_t)slot);
+	info->slot_owner[slot] = e->id;
+	e->nslots++;
+	return cs;
 }
 
 long kc_env_status(unsigned long env)

@@ -13,7 +13,6 @@
 #include "vm.h"
 #include "x86.h"
 
-#define TICK_HZ 100
 #define KSTACK_PAGES 4
 #define IST_PAGES 2
 
@@ -49,7 +48,7 @@ static void setup_info_page(uint64_t tsc_hz)
 	info = P2V(info_page_pa);
 	info->magic = EXO_INFO_MAGIC;
 	info->tsc_hz = tsc_hz;
-	info->tick_hz = TICK_HZ;
+	info->tick_hz = EXO_TICK_HZ;
 	info->boot_tsc = *(uint64_t *)P2V(&boot_tsc_phys);
 	info->total_pages = pmem.nram;
 	info->npages = pmem.npages;
@@ -122,7 +121,7 @@ static void kmain_on_kstack(void)
 	cpu_init_tables(kstack_top, ist);
 	lapic_init();
 	ioapic_init(bootinfo.rsdp_pa);
-	uint64_t tsc_hz = lapic_timer_start(TICK_HZ);
+	uint64_t tsc_hz = lapic_timer_start(EXO_TICK_HZ);
 	setup_info_page(tsc_hz);
 	ioapic_route_isa_irq(4, T_IRQ_COM1);
 	cons_enable_input_irq();

@@ -20,7 +20,7 @@
 #include "uaccess.h"
 #include "vm.h"
 
-#define REVOKE_GRACE_TICKS 5 /* 50 ms at 100 Hz: documented in docs/memory.md */
+#define REVOKE_GRACE_TICKS (EXO_TICK_HZ / 20) /* 50 ms: documented in docs/memory.md */
 #define REVOKE_BATCH 16      /* ask for at least this many pages, so one request serves several allocations */
 
 extern struct exo_info *info;

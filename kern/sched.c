@@ -1,8 +1,19 @@
 /*
- * A round-robin scheduler over runnable environments, and the end of the
- * system: when no environment is left the kernel checks that every page
- * came back and powers off. (The processor issue replaces round robin with
- * the time vector.)
+ * The time vector (inc/exo/info.h, docs/processor.md) and the end of the
+ * system.
+ *
+ * Each CPU's time is EXO_NSLOTS slots of EXO_SLOT_TICKS ticks, repeating.
+ * An owned slot belongs to its owner: it is entered at its prologue upcall,
+ * warned by its epilogue upcall EXO_EPILOGUE_GRACE ticks before the end, and
+ * preempted by force if it has not yielded when the slot ends (an overrun;
+ * EXO_OVERRUN_LIMIT in a row cost it its next EXO_PENALTY_SLOTS slots). An
+ * owner with no upcall entry gets no epilogue, so it is simply preempted.
+ * An environment that owns slots runs only in them (or when one is donated
+ * to it by directed yield). Unowned slots, and owned slots their owner
+ * cannot use, are shared round-robin by the environments that own no slot.
+ *
+ * State below is per CPU (one CPU for now), protected by running with
+ * interrupts off.
  */
 #include <exo/info.h>
 #include "env.h"
@@ -11,11 +22,15 @@
 
 extern struct exo_info *info;
 static uint32_t baseline_free; /* free pages before the first environment was made */
-static int last_slot = -1;
+static uint32_t tick_in_slot;  /* ticks elapsed in the current slot */
+static struct env *slot_holder; /* the owner using the current slot, or NULL when it is shared */
+static bool owner_yielded;      /* slot_holder gave up the rest of its slot */
+static struct env *donee;       /* directed yield: runs for the rest of the slot */
+static int rr_last = NENV - 1;  /* round robin among environments without slots */
 
 void sched_set_baseline(void) { baseline_free = pmem.free.count; }
 
-/* No environment is left: check the page books, then leave. */
+/* No environment is left: check the books, then leave. */
 static NORETURN void all_done(void)
 {
 	int bad = pmem_check(&pmem);
@@ -38,14 +53,88 @@ static void idle_once(void)
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
-static struct env *next_runnable(int after)
+static struct env *slot_owner_env(uint32_t slot)
+{
+	return info->slot_owner[slot] ? env_by_id(info->slot_owner[slot]) : NULL;
+}
+
+/* The slot that was running ends: was its owner still on the CPU? */
+static void slot_end(void)
+{
+	struct env *o = slot_holder;
+	if (!o)
+		return;
+	struct exo_envinfo *ei = o->einfo;
+	o->prologue_pending = o->epilogue_pending = false;
+	/* Only an owner that is told (it has an upcall entry, so it got the epilogue) can overrun. */
+	if (!owner_yielded && this_cpu()->curenv == o && donee == NULL && o->upcall_entry) {
+		ei->overruns++;
+		if (++o->overrun_streak >= EXO_OVERRUN_LIMIT) {
+			ei->penalty_slots += EXO_PENALTY_SLOTS;
+			o->overrun_streak = 0;
+		}
+	} else {
+		o->overrun_streak = 0;
+	}
+}
+
+static void slot_begin(uint32_t slot)
+{
+	info->cur_slot = slot;
+	tick_in_slot = 0;
+	donee = NULL;
+	owner_yielded = false;
+	slot_holder = NULL;
+	struct env *o = slot_owner_env(slot);
+	if (!o || o->state != ENV_RUNNABLE)
+		return;
+	if (o->einfo->penalty_slots) {
+		o->einfo->penalty_slots--;
+		return; /* shared this time */
+	}
+	slot_holder = o;
+	o->einfo->slots_run++;
+	o->prologue_pending = true;
+}
+
+bool sched_tick(void)
+{
+	struct env *cur = this_cpu()->curenv;
+	info->ticks++;
+	if (cur)
+		cur->einfo->cpu_ticks++;
+	if (++tick_in_slot == EXO_SLOT_TICKS - EXO_EPILOGUE_GRACE && slot_holder && !owner_yielded) {
+		slot_holder->epilogue_pending = true;
+		slot_holder->einfo->epilogues += slot_holder->upcall_entry != 0;
+	}
+	if (tick_in_slot < EXO_SLOT_TICKS)
+		return false;
+	slot_end();
+	slot_begin((uint32_t)(info->cur_slot + 1) % EXO_NSLOTS);
+	return true;
+}
+
+static struct env *next_shared(void)
 {
 	for (int k = 1; k <= NENV; k++) {
-		int i = (after + k) % NENV;
-		if (envs[i].state == ENV_RUNNABLE)
+		int i = (rr_last + k) % NENV;
+		if (envs[i].state == ENV_RUNNABLE && envs[i].nslots == 0) {
+			rr_last = i;
 			return &envs[i];
+		}
 	}
 	return NULL;
+}
+
+/* Who runs now, by the rules above; NULL: nobody may. */
+static struct env *sched_pick(void)
+{
+	if (donee && donee->state == ENV_RUNNABLE)
+		return donee;
+	donee = NULL;
+	if (slot_holder && !owner_yielded && slot_holder->state == ENV_RUNNABLE)
+		return slot_holder;
+	return next_shared();
 }
 
 /* Nothing can run and nothing waits: environments never started can never start now. */
@@ -62,30 +151,35 @@ static bool reap_unstartable(void)
 
 void sched_run(struct env *prefer)
 {
+	if (prefer && prefer->state == ENV_RUNNABLE)
+		donee = prefer;
 	for (;;) {
-		struct env *e = prefer && prefer->state == ENV_RUNNABLE ? prefer : NULL;
-		if (!e)
-			e = next_runnable(last_slot < 0 ? NENV - 1 : last_slot);
-		prefer = NULL;
-		if (e) {
-			last_slot = (int)(e - envs);
+		struct env *e = sched_pick();
+		if (e)
 			env_run(e);
-		}
 		if (env_count() == 0 || (reap_unstartable() && env_count() == 0))
 			all_done();
 		idle_once();
 	}
 }
 
-/* The current environment gives up the CPU; its context is already saved in its tf. */
 void sched_yield(void)
 {
 	struct env *cur = this_cpu()->curenv;
-	int slot = cur ? (int)(cur - envs) : last_slot;
-	struct env *e = next_runnable(slot);
-
-	if (e == cur && cur) { /* nobody else wants the CPU: idle until something happens */
+	if (cur == slot_holder)
+		owner_yielded = true;
+	if (cur == donee)
+		donee = NULL;
+	struct env *next = sched_pick();
+	if (next == cur) /* nobody else wants the CPU: idle until something happens */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
-	}
-	sched_run(e);
+	sched_run(NULL);
+}
+
+void sched_forget(struct env *e)
+{
+	if (slot_holder == e)
+		slot_holder = NULL;
+	if (donee == e)
+		donee = NULL;
 }

@@ -43,12 +43,8 @@ static void handle_irq(const struct trapframe *tf)
 {
 	switch (tf->vector) {
 	case T_TIMER:
-		info->ticks++;
-		info_update();
 		lapic_eoi();
-		if ((tf->cs & 3) == 0)
-			mem_tick(); /* idle: deadlines still pass */
-		break;
+		break; /* accounted in trap() */
 	case T_IRQ_COM1:
 		cons_intr();
 		lapic_eoi();
@@ -81,6 +77,10 @@ static void kernel_trap(struct trapframe *tf)
 {
 	if (tf->vector >= IRQ_BASE) {
 		handle_irq(tf);
+		if (tf->vector == T_TIMER) { /* idle: time and deadlines still pass */
+			sched_tick();
+			mem_tick();
+		}
 		return;
 	}
 	if (tf->vector == T_PF && tf->rip >= (uint64_t)uaccess_start && tf->rip < (uint64_t)uaccess_end) {
@@ -104,8 +104,10 @@ void trap(struct trapframe *tf)
 	if (tf->vector >= IRQ_BASE) {
 		handle_irq(tf);
 		if (tf->vector == T_TIMER) {
-			mem_tick();      /* revocation deadlines */
-			sched_run(NULL); /* round robin: the next runnable environment */
+			bool slot_changed = sched_tick();
+			mem_tick(); /* revocation deadlines */
+			if (slot_changed)
+				sched_run(NULL);
 		}
 		env_run(e);
 	}

@@ -10,9 +10,12 @@
  * (rip in [crit_start, crit_end)), in which case it waits for a later resume.
  */
 #include <exo/error.h>
+#include <exo/info.h>
 #include "env.h"
 #include "uaccess.h"
 #include "x86.h"
+
+extern struct exo_info *info;
 
 static bool on_upcall_stack(const struct env *e, uint64_t rsp)
 {
@@ -58,14 +61,32 @@ bool upcall_syscall(struct env *e)
 	return true;
 }
 
+/* Asynchronous upcalls wait while e handles an upcall or restores a context. */
+static bool may_interrupt(const struct env *e)
+{
+	return e->upcall_entry && !on_upcall_stack(e, e->tf.rsp) &&
+	       !(e->tf.rip >= e->crit_start && e->tf.rip < e->crit_end);
+}
+
 void upcall_deliver_pending(struct env *e)
 {
 	const struct exo_envinfo *ei = e->einfo;
 
-	if (!ei || !ei->revoke_pages || e->revoke_notified || !e->upcall_entry)
+	if (!e->upcall_entry) {
+		e->prologue_pending = e->epilogue_pending = false;
 		return;
-	if (on_upcall_stack(e, e->tf.rsp) || (e->tf.rip >= e->crit_start && e->tf.rip < e->crit_end))
-		return; /* not now: it is handling an upcall or restoring a context */
+	}
+	if (!may_interrupt(e))
+		return;
+	if (e->epilogue_pending || e->prologue_pending) {
+		struct exo_upcall u = {.type = e->epilogue_pending ? EXO_UPCALL_EPILOGUE : EXO_UPCALL_PROLOGUE,
+				       .vector = info->cur_slot};
+		e->prologue_pending = e->epilogue_pending = false;
+		deliver(e, &u);
+		return;
+	}
+	if (!ei || !ei->revoke_pages || e->revoke_notified)
+		return;
 	struct exo_upcall u = {
 		.type = EXO_UPCALL_REVOKE,
 		.revoke_pages = ei->revoke_pages,

@@ -19,6 +19,7 @@ static char upcall_stack[UPCALL_STACK_SIZE] __attribute__((aligned(16)));
 static exo_exception_fn exception_handler[32];
 static exo_syscall_fn syscall_handler;
 static exo_revoke_fn revoke_handler;
+static exo_slice_fn prologue_handler, epilogue_handler;
 static int registered;
 
 static long register_upcalls(void)
@@ -51,6 +52,13 @@ long exo_set_syscall_handler(exo_syscall_fn fn)
 long exo_set_revoke_handler(exo_revoke_fn fn)
 {
 	revoke_handler = fn;
+	return register_upcalls();
+}
+
+long exo_set_slice_handlers(exo_slice_fn prologue, exo_slice_fn epilogue)
+{
+	prologue_handler = prologue;
+	epilogue_handler = epilogue;
 	return register_upcalls();
 }
 
@@ -92,6 +100,16 @@ void exo_upcall_dispatch(struct exo_upcall *u)
 	case EXO_UPCALL_REVOKE:
 		if (revoke_handler)
 			revoke_handler(u);
+		return;
+	case EXO_UPCALL_PROLOGUE: /* default: resume what was running */
+		if (prologue_handler)
+			prologue_handler(u);
+		return;
+	case EXO_UPCALL_EPILOGUE: /* default: give the rest of the slot back */
+		if (epilogue_handler)
+			epilogue_handler(u);
+		else
+			sys_yield();
 		return;
 	default:
 		return;

@@ -9,6 +9,22 @@
 
 #include <stdint.h>
 
+/*
+ * Time. The local APIC ticks EXO_TICK_HZ times a second. Each CPU's time is
+ * a vector of EXO_NSLOTS slots of EXO_SLOT_TICKS ticks, repeating. A slot is
+ * owned through a capability (slot_alloc); its owner runs in it and only in
+ * its own slots, entered at its prologue upcall and warned by its epilogue
+ * upcall EXO_EPILOGUE_GRACE ticks before the end. Environments that own no
+ * slot share the unowned slots (and owned slots whose owner cannot use them)
+ * round-robin. docs/processor.md has the rules, including the overrun penalty.
+ */
+#define EXO_TICK_HZ 500 /* 1 kHz is more than QEMU's TCG delivers on time (measured: ticks arrive at ~470 Hz) */
+#define EXO_NSLOTS 16
+#define EXO_SLOT_TICKS 5
+#define EXO_EPILOGUE_GRACE 1
+#define EXO_OVERRUN_LIMIT 3  /* this many overruns in a row ... */
+#define EXO_PENALTY_SLOTS 3  /* ... and the owner loses its next this many slots */
+
 #define EXO_INFO_MAGIC 0x4f464e494f584555ULL /* "UEXOINFO" */
 
 struct exo_info {
@@ -21,6 +37,8 @@ struct exo_info {
 	uint64_t free_pages;   /* of those, pages on the free list now */
 	uint64_t cpu_features; /* EXO_CPU_* bits the kernel turned on */
 	uint64_t npages;       /* page records at EXO_PAGES_VA (struct exo_page, inc/exo/mem.h) */
+	uint64_t cur_slot;     /* the slot of the time vector now running */
+	uint32_t slot_owner[EXO_NSLOTS]; /* env id owning each slot, 0 for none */
 };
 
 /* cpu_features bits. */

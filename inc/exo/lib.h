@@ -55,6 +55,14 @@ long exo_set_exception_handler(unsigned vector, exo_exception_fn fn);
 long exo_set_pagefault_handler(exo_exception_fn fn);
 long exo_set_syscall_handler(exo_syscall_fn fn);
 long exo_set_revoke_handler(exo_revoke_fn fn);
+/*
+ * Time-slice upcalls for environments that own slots (slot_alloc): the
+ * prologue runs when one of its slots begins (u->vector = the slot), the
+ * epilogue EXO_EPILOGUE_GRACE ticks before it ends. NULL keeps the default:
+ * the prologue resumes what was running, the epilogue yields at once.
+ */
+typedef void (*exo_slice_fn)(struct exo_upcall *u);
+long exo_set_slice_handlers(exo_slice_fn prologue, exo_slice_fn epilogue);
 void exo_upcall_forget(void);
 
 /*

@@ -17,6 +17,7 @@ enum exo_cap_type {
 	EXO_CAP_NONE = 0, /* empty slot */
 	EXO_CAP_PAGE = 1, /* a physical page: object = its page number */
 	EXO_CAP_ENV = 2,  /* an environment: object = its id */
+	EXO_CAP_SLOT = 3, /* a slot of the time vector: object = slot number; not grantable */
 };
 
 /* Rights. A page capability's R/W/X bound what a binding through it may allow. */
@@ -73,6 +74,7 @@ struct exo_bind_op {
 /* page_alloc: ask for this page number, or any free page. */
 #define EXO_PPN_ANY 0xFFFFFFFFFFFFFFFFUL
 #define EXO_RUN_MAX 512 /* pages in one page_alloc_run call */
+#define EXO_SLOT_ANY 0xFFFFFFFFFFFFFFFFUL /* slot_alloc: any free slot */
 
 /* ---- exposed page records (EXO_PAGES_VA, exo_info.npages of them) ---- */
 
@@ -135,6 +137,12 @@ struct exo_envinfo {
 	uint64_t revoke_deadline; /* ... by this tick (exo_info.ticks); then the abort protocol runs */
 	uint64_t nrepo;     /* entries ever written to repo[]; entry i is at repo[i % EXO_REPO_MAX] */
 	struct exo_repo_entry repo[EXO_REPO_MAX]; /* the repossession vector */
+	/* CPU time (docs/processor.md). */
+	uint64_t cpu_ticks;       /* timer ticks during which it was running */
+	uint64_t slots_run;       /* owned slots it was given */
+	uint64_t overruns;        /* owned slots it did not yield by the end of (preempted by force) */
+	uint64_t penalty_slots;   /* owned slots it will lose next, for repeated overruns */
+	uint64_t epilogues;       /* epilogue upcalls delivered */
 	uint64_t nbootmap;  /* pages the kernel bound when it made this environment from an ELF */
 	struct exo_bootmap_entry bootmap[EXO_BOOTMAP_MAX];
 };

@@ -18,6 +18,8 @@ enum exo_upcall_type {
 	EXO_UPCALL_EXCEPTION = 1, /* a CPU exception in user mode: vector, err, addr (#PF) */
 	EXO_UPCALL_REVOKE = 2,    /* give pages back: revoke_pages by tick revoke_deadline */
 	EXO_UPCALL_SYSCALL = 3,   /* a `syscall` that is not an exo kernel call (e.g. Linux) */
+	EXO_UPCALL_PROLOGUE = 4,  /* one of its slots begins: decide what runs (vector = the slot) */
+	EXO_UPCALL_EPILOGUE = 5,  /* its slot ends in EXO_EPILOGUE_GRACE ticks: save what it wants, then yield */
 };
 
 /*

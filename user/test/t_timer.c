@@ -45,7 +45,7 @@ static int spin_with_patterns(uint64_t ticks)
 int main(void)
 {
 	uint64_t t0 = exo_info->ticks;
-	check(exo_info->tick_hz == 100, "the timer ticks at 100 Hz");
+	check(exo_info->tick_hz == EXO_TICK_HZ, "the timer ticks at EXO_TICK_HZ");
 	check(spin_with_patterns(5), "registers and xmm0 survive 5 timer interrupts in user mode");
 	check(exo_info->ticks >= t0 + 5, "ticks advanced while user code spun");
 
