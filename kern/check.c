@@ -7,7 +7,8 @@
  *     a charged type; every charged page is on its payer's list; USER pages
  *     have a live payer.
  *  3. Capabilities: every PAGE capability names a USER page; each USER page's
- *     ncaps equals the capabilities naming it (summed and per capability);
+ *     ncaps equals the capabilities naming it (summed and per capability), and
+ *     the environment charged for it holds one of them;
  *     derivation links are symmetric and a child names its parent's object.
  *  4. Bindings: every present user PTE below EXO_BIND_TOP has exactly one
  *     rmap entry on its page naming (env, va); every rmap entry has such a
@@ -77,13 +78,26 @@ static void check_cap(const struct env *e, uint32_t s, uint64_t *page_caps)
 	}
 }
 
+#define PAGE_FLAG_PAYER_HOLDS 0x80 /* scratch bit in exo_page.flags, used only here */
+
 static void check_caps(void)
 {
 	uint64_t page_caps = 0, counted = 0;
-	for (int i = 0; i < NENV; i++)
-		if (envs[i].state != ENV_FREE)
-			for (uint32_t s = 0; s < EXO_NCAPS; s++)
-				check_cap(&envs[i], s, &page_caps);
+	for (int i = 0; i < NENV; i++) {
+		if (envs[i].state == ENV_FREE)
+			continue;
+		for (uint32_t s = 0; s < EXO_NCAPS; s++) {
+			const struct exo_cap *c = &envs[i].caps[s];
+			check_cap(&envs[i], s, &page_caps);
+			if (c->type == EXO_CAP_PAGE && pmem.pages[c->object].owner == envs[i].id)
+				pmem.pages[c->object].flags |= PAGE_FLAG_PAYER_HOLDS;
+		}
+	}
+	for (uint32_t p = 0; p < pmem.npages; p++) {
+		if (pmem.pages[p].type == PAGE_USER && !(pmem.pages[p].flags & PAGE_FLAG_PAYER_HOLDS))
+			FAIL("user page %u is charged to env %u, which holds no capability for it", p, pmem.pages[p].owner);
+		pmem.pages[p].flags &= (uint8_t)~PAGE_FLAG_PAYER_HOLDS;
+	}
 	for (uint32_t p = 0; p < pmem.npages; p++) {
 		const struct exo_page *pg = &pmem.pages[p];
 		if (pg->type == PAGE_USER && pg->ncaps == 0)

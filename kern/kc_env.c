@@ -42,7 +42,8 @@ long kc_env_set_upcall(unsigned long env, unsigned long entry, unsigned long sta
 		t->upcall_entry = 0;
 		return 0;
 	}
-	if (!user_addr_ok(entry) || !user_addr_ok(stack_top) || (stack_top & 15) || stack_size < PAGE_SIZE ||
+	if (!user_addr_ok(entry) || entry == EXO_BIND_TOP || !user_addr_ok(stack_top) || (stack_top & 15) ||
+	    stack_size < EXO_UPCALL_ROOM + sizeof(struct exo_upcall) ||
 	    stack_size > stack_top - USER_MIN || crit_start > crit_end || (crit_start && !user_addr_ok(crit_start)) ||
 	    (crit_end && !user_addr_ok(crit_end)))
 		return -EXO_EINVAL;

@@ -79,13 +79,21 @@ static void revoke_request(struct env *v, uint64_t n)
 /* Requests that are met are withdrawn; waiters wake when a page is free. */
 void mem_after_free(void)
 {
+	bool withdrawn = false;
 	for (int i = 0; i < NENV; i++) {
 		struct env *v = &envs[i];
 		if (v->state != ENV_FREE && v->einfo->revoke_pages &&
-		    (env_usage(v) <= v->revoke_target_usage || env_usage(v) <= v->quota))
+		    (env_usage(v) <= v->revoke_target_usage || env_usage(v) <= v->quota)) {
 			v->einfo->revoke_pages = 0;
+			withdrawn = true;
+		}
 	}
-	if (pmem.free.count > 0)
+	/*
+	 * Waiters retry when a page is free, or when a request is met: the victim
+	 * may have met it by dropping pages others still hold (the charge moved,
+	 * nothing was freed); the retry then asks someone else or fails.
+	 */
+	if (pmem.free.count > 0 || withdrawn)
 		env_wake_memory_waiters();
 }
 

@@ -1,7 +1,7 @@
 /*
  * Upcalls: the kernel enters an environment at its registered entry with a
- * struct exo_upcall (inc/exo/mem.h) written on its upcall stack. The
- * environment resumes the interrupted context itself (lib/upcall.S).
+ * struct exo_upcall (inc/exo/upcall.h) written on its upcall stack. The
+ * environment resumes the interrupted context itself (lib/upcall_entry.S).
  *
  * Exceptions and foreign system calls are synchronous: delivered when they
  * happen, nested below the current frame when the handler itself faults. A revocation request is
@@ -33,7 +33,7 @@ static void deliver(struct env *e, struct exo_upcall *u)
 	u->regs = (struct exo_regs){tf->r15, tf->r14, tf->r13, tf->r12, tf->r11, tf->r10, tf->r9, tf->r8,
 				    tf->rbp, tf->rdi, tf->rsi, tf->rdx, tf->rcx, tf->rbx, tf->rax,
 				    tf->rflags, tf->rsp};
-	if (sp < e->upcall_stack_top - e->upcall_stack_size || copy_to_user(sp, u, sizeof(*u)) < 0) {
+	if (sp < e->upcall_stack_top - e->upcall_stack_size + EXO_UPCALL_ROOM || copy_to_user(sp, u, sizeof(*u)) < 0) {
 		env_destroy(e, "killed: its upcall stack overflowed or is not writable");
 		sched_run(NULL);
 	}

@@ -4,7 +4,9 @@
  * and gets private copies of its writable ones (data, bss, stack), all bound
  * through capabilities this environment holds (so they stay charged to it,
  * and last while it keeps them). It starts fn(arg) on a fresh stack and
- * exits with fn's return value.
+ * exits with fn's return value. exo_wait gives the private copies back once
+ * the child has ended. A child has no boot map of its own, so it cannot
+ * spawn in turn.
  */
 #include <exo/lib.h>
 
@@ -12,6 +14,46 @@
 #define einfo EXO_ENV_INFO
 
 static int (*child_fn)(long);
+
+/* The private pages of each child, by environment slot, until exo_wait drops them. */
+#define MAX_CHILDREN 32
+#define POOL 8192
+static struct {
+	long env;  /* 0: free */
+	int first; /* in pool[] */
+	int count;
+} children[MAX_CHILDREN];
+static long pool[POOL];
+static int pool_used;
+
+static int record_child(long env)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (!children[i].env) {
+			children[i].env = env;
+			children[i].first = pool_used;
+			children[i].count = 0;
+			return i;
+		}
+	return -1;
+}
+
+static void release_child(int i)
+{
+	for (int k = 0; k < children[i].count; k++)
+		sys_cap_drop((unsigned long)pool[children[i].first + k]);
+	if (children[i].first + children[i].count == pool_used) /* the newest: reuse its part of the pool */
+		pool_used = children[i].first;
+	children[i].env = 0;
+}
+
+static int find_child(long env)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i].env == env)
+			return i;
+	return -1;
+}
 void exo_child_entry(long arg);
 
 void exo_child_entry(long arg)
@@ -41,17 +83,33 @@ static long copy_page(long env, uint64_t va, unsigned prot)
 
 long exo_spawn_create(int (*fn)(long), uint64_t quota)
 {
+	if (einfo->nbootmap == 0)
+		return -EXO_EINVAL; /* we were spawned ourselves: no boot map to copy from */
 	long env = sys_env_create(quota);
 	if (env < 0)
 		return env;
+	int c = record_child(env);
+	if (c < 0) {
+		sys_env_destroy((unsigned long)env);
+		return -EXO_ENOSPC;
+	}
 	child_fn = fn; /* copied into the child with the rest of .data */
 	for (uint64_t i = 0; i < einfo->nbootmap; i++) {
 		uint64_t va = einfo->bootmap[i].va;
 		unsigned prot = einfo->bootmap[i].prot;
-		long r = (prot & EXO_PROT_W) ? copy_page(env, va, prot)
-					     : sys_bind((unsigned long)env, va, einfo->bootmap[i].slot, prot);
+		long r;
+		if (prot & EXO_PROT_W) {
+			r = pool_used < POOL ? copy_page(env, va, prot) : -EXO_ENOSPC;
+			if (r > 0) {
+				pool[pool_used++] = r;
+				children[c].count++;
+			}
+		} else {
+			r = sys_bind((unsigned long)env, va, einfo->bootmap[i].slot, prot);
+		}
 		if (r < 0) {
 			sys_env_destroy((unsigned long)env);
+			release_child(c);
 			return r;
 		}
 	}
@@ -77,5 +135,9 @@ int exo_wait(long env)
 {
 	while (sys_env_status((unsigned long)env) >= 0)
 		sys_yield();
+	int c = find_child(env);
+	if (c >= 0)
+		release_child(c);
+	sys_cap_drop((unsigned long)env); /* the stale environment capability */
 	return 0;
 }

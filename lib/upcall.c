@@ -14,7 +14,7 @@
 
 extern char exo_upcall_entry[], exo_upcall_crit_start[], exo_upcall_crit_end[];
 
-#define UPCALL_STACK_SIZE (16 * 1024)
+#define UPCALL_STACK_SIZE (64 * 1024) /* each level: a frame, a 4 KiB FPU area, the handler's stack */
 static char upcall_stack[UPCALL_STACK_SIZE] __attribute__((aligned(16)));
 static exo_exception_fn exception_handler[32];
 static exo_syscall_fn syscall_handler;

@@ -29,6 +29,15 @@ enum exo_upcall_type {
  */
 #define EXO_UPCALL_GAP 256
 
+/*
+ * The kernel delivers an upcall only when at least this many bytes of the
+ * upcall stack remain below the new frame, for the handler's own use (libexo
+ * saves the vector registers there); otherwise the environment is ended as
+ * having overflowed its upcall stack. env_set_upcall needs a stack at least
+ * this big plus one frame.
+ */
+#define EXO_UPCALL_ROOM 8192
+
 /* Exception vectors as delivered (the CPU's numbers). */
 #define EXO_VEC_DE 0  /* divide error (fault) */
 #define EXO_VEC_DB 1  /* debug, e.g. single step (trap: rip is after the instruction) */
