@@ -224,6 +224,7 @@ void env_destroy(struct env *e, const char *why)
 		assert(pmem.pages[e->pages.head].type != PAGE_USER);
 		pmem_free(&pmem, e->pages.head, &e->pages);
 	}
+	pct_env_ending(e);
 	sched_forget(e);
 	e->state = ENV_FREE;
 	env_wake_memory_waiters();

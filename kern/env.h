@@ -12,6 +12,7 @@
 #include "kernel.h"
 #include "pmem.h"
 #include "trap.h"
+#include <exo/info.h>
 
 #define NENV 64
 #define ENV_NAME_MAX 32
@@ -21,6 +22,11 @@ enum env_state {
 	ENV_NEW,       /* made by env_create, not started */
 	ENV_RUNNABLE,  /* may be chosen to run (or is running) */
 	ENV_WAIT_MEM,  /* its page_alloc waits for pages asked back from another environment */
+	ENV_WAIT_PCT,  /* its pct_call waits for the callee's pct_return */
+};
+
+struct pct_entry {
+	uint64_t rip, stack_top; /* rip 0: not registered */
 };
 
 struct rmap;
@@ -46,6 +52,11 @@ struct env {
 	bool epilogue_pending;        /* its slot is about to end: deliver the epilogue upcall */
 	uint32_t nslots;              /* time-vector slots it owns */
 	uint32_t overrun_streak;      /* owned slots in a row it did not yield by the end of */
+	/* Protected control transfer. */
+	struct pct_entry pct[EXO_PCT_ENTRIES];
+	bool pct_active;              /* serving a call: tf is the activation, pct_saved its own context */
+	struct trapframe pct_saved;   /* its own context while it serves a call */
+	uint32_t pct_caller;          /* id of the synchronous caller waiting for it, 0 for an async call */
 	uint64_t revoke_target_usage; /* the pending request is met once usage is at most this */
 };
 
@@ -69,6 +80,8 @@ int env_create_from_elf(const void *image, size_t size, const char *name, const 
 /* Make an empty environment (env_create): ENV_NEW, nothing bound. */
 long env_create_empty(uint64_t quota, struct env **out);
 void env_wake_memory_waiters(void);
+/* pct.c: t is being destroyed; wake a caller waiting on it with -EXO_ENOENT. */
+void pct_env_ending(struct env *t);
 /* upcall.c: deliver a pending asynchronous upcall (revocation) to e if it may take one now. */
 void upcall_deliver_pending(struct env *e);
 /* upcall.c: deliver an exception upcall; false when e has no handler. e's context is in e->tf. */

@@ -127,5 +127,5 @@ long kc_env_status(unsigned long env)
 	long err = cap_lookup_env(self(), env, 0, &t);
 	if (err < 0)
 		return err;
-	return t->state == ENV_NEW ? 0 : t->state == ENV_RUNNABLE ? 1 : 2;
+	return t->state == ENV_NEW ? 0 : t->state == ENV_RUNNABLE ? 1 : t->state == ENV_WAIT_MEM ? 2 : 3;
 }

@@ -25,6 +25,9 @@
 #define EXO_OVERRUN_LIMIT 3  /* this many overruns in a row ... */
 #define EXO_PENALTY_SLOTS 3  /* ... and the owner loses its next this many slots */
 
+/* Protected control transfer: entry points per environment. */
+#define EXO_PCT_ENTRIES 8
+
 #define EXO_INFO_MAGIC 0x4f464e494f584555ULL /* "UEXOINFO" */
 
 struct exo_info {

@@ -81,14 +81,20 @@ static uint64_t any_va(void)
 	}
 }
 
-/* True for the capabilities of its own code, data and stack, which it must not drop. */
-static int is_boot_slot(uint64_t slot)
+/*
+ * The capabilities it held before the storm (its code, data and stack, the
+ * mailbox, the bystander and its pages): destructive calls spare them, or the
+ * fuzzer would only be killing itself.
+ */
+static unsigned char protected_slot[EXO_NCAPS];
+
+static void protect_current_slots(void)
 {
-	for (uint64_t i = 0; i < einfo->nbootmap; i++)
-		if (einfo->bootmap[i].slot == slot)
-			return 1;
-	return 0;
+	for (int s = 0; s < EXO_NCAPS; s++)
+		protected_slot[s] = EXO_CAP_TABLE[s].type != EXO_CAP_NONE;
 }
+
+static int is_boot_slot(uint64_t slot) { return slot < EXO_NCAPS && protected_slot[slot]; }
 
 /*
  * A slot to use: one it holds, one of the kernel-made ones (not for
@@ -131,11 +137,54 @@ static uint64_t any_prot(void) { return pick(4) ? pick(8) : any_value(); }
 
 static int verbose;
 
+/*
+ * A well-behaved bystander: it serves PCT entry 0 (return at once), keeps a
+ * pattern in its memory and checks it until told to stop. The storm must not
+ * disturb it.
+ */
+#define MAILBOX 0x2F000000UL
+struct mailbox {
+	volatile long id, stop, intact, served;
+};
+#define mb ((struct mailbox *)MAILBOX)
+static char bystander_stack[4096] __attribute__((aligned(16)));
+static uint64_t pattern[512];
+__asm__(".text\nbystander_entry:\n\t"
+	"lock incq 0x2F000018\n\t"
+	"movabs $0x45584f000000001b, %rax\n\tsyscall\n\tud2\n");
+extern char bystander_entry[];
+
+static int bystander(long unused)
+{
+	(void)unused;
+	sys_pct_set_entry(0, (unsigned long)bystander_entry, (unsigned long)(bystander_stack + sizeof(bystander_stack)));
+	for (int i = 0; i < 512; i++)
+		pattern[i] = (uint64_t)i * 0x9E3779B97F4A7C15ULL;
+	mb->id = EXO_ENV_INFO->id;
+	long intact = 1;
+	while (!mb->stop) {
+		for (int i = 0; i < 512; i++)
+			intact &= pattern[i] == (uint64_t)i * 0x9E3779B97F4A7C15ULL;
+		sys_yield();
+	}
+	mb->intact = intact;
+	return 0;
+}
+
+static uint64_t any_env_id(void)
+{
+	switch (pick(3)) {
+	case 0: return (uint64_t)mb->id;
+	case 1: return (uint64_t)EXO_PAGE_RECORDS[pick(exo_info->npages)].owner;
+	default: return any_value();
+	}
+}
+
 static long one_call(uint64_t *ok)
 {
 	long r;
 	uint64_t env = pick(4) ? EXO_CAP_SELF : any_slot(0);
-	uint64_t which = pick(17);
+	uint64_t which = pick(22);
 	if (verbose)
 		printf("op %lu env %lu\n", which, env);
 	switch (which) {
@@ -189,7 +238,20 @@ static long one_call(uint64_t *ok)
 	}
 	case 14: r = sys_env_set_quota(pick(4) ? any_slot(1) : EXO_NCAPS, any_value()); break;
 	case 15: r = sys_env_status(any_slot(0)); break;
-	default: r = sys_yield_to(pick(2) ? any_value() : (uint64_t)EXO_PAGE_RECORDS[pick(exo_info->npages)].owner); break;
+	case 16: r = sys_yield_to(pick(2) ? any_value() : (uint64_t)EXO_PAGE_RECORDS[pick(exo_info->npages)].owner); break;
+	case 17: { /* slots: take one, and mostly give it straight back (owning slots changes when we run) */
+		r = sys_slot_alloc(pick(3) ? pick(EXO_NSLOTS + 2) : any_value());
+		if (r > 0 && pick(8))
+			sys_cap_drop((unsigned long)r);
+		else if (r > 0)
+			remember(r);
+		break;
+	}
+	case 18: r = sys_pct_set_entry(pick(3) ? pick(EXO_PCT_ENTRIES + 2) : any_value(), pick(2) ? 0 : any_va(),
+				       any_va()); break;
+	case 19: r = sys_pct_call(any_env_id(), pick(3) ? pick(EXO_PCT_ENTRIES + 2) : any_value()); break;
+	case 20: r = sys_pct_send(pick(2) ? any_env_id() : EXO_ENV_INFO->id, pick(EXO_PCT_ENTRIES + 2)); break;
+	default: r = sys_pct_return(); break;
 	}
 	if (r >= 0)
 		(*ok)++;
@@ -206,6 +268,15 @@ int main(int argc, char **argv)
 	printf("t_hostile: seed %lu (replay: make run PROG=test/t_hostile ARGS=%lu)\n", rng, rng);
 	verbose = argc > 2;
 	find_targets();
+	sys_env_set_quota(EXO_CAP_SELF, exo_info->total_pages / 2);
+	long mbox = sys_page_alloc(EXO_PPN_ANY);
+	sys_bind(EXO_CAP_SELF, MAILBOX, (unsigned long)mbox, EXO_PROT_R | EXO_PROT_W);
+	long by = exo_spawn_create(bystander, 128);
+	sys_bind((unsigned long)by, MAILBOX, (unsigned long)mbox, EXO_PROT_R | EXO_PROT_W);
+	exo_spawn_start(by, 0);
+	while (!mb->id)
+		sys_yield();
+	protect_current_slots();
 	uint64_t ok = 0;
 	for (int i = 1; i <= CALLS; i++) {
 		long r = one_call(&ok);
@@ -218,5 +289,9 @@ int main(int argc, char **argv)
 	}
 	printf("t_hostile: %d calls, %lu succeeded, %d capabilities held\n", CALLS, ok, nheld);
 	check(sys_kernel_check() >= 0, "kernel invariant check after 100,000 hostile calls");
+	mb->stop = 1;
+	exo_wait(by);
+	printf("t_hostile: the bystander served %ld of our transfers\n", mb->served);
+	check(mb->intact == 1, "a well-behaved environment alongside was not disturbed");
 	test_finish();
 }

@@ -1,0 +1,127 @@
+/*
+ * Protected control transfer: a call into another environment at an entry
+ * point it registered, with the general-purpose registers passed through as
+ * arguments and results (inc/exo/kcalls.def rows 24-27, docs/processor.md).
+ *
+ * The callee serves one call at a time. While it does, its tf is the
+ * activation and pct_saved holds the context it was in before; pct_return
+ * puts that back. A synchronous caller waits in ENV_WAIT_PCT and resumes
+ * with the callee's registers. The callee runs at once, on the caller's slice
+ * (directed: it becomes the slot's donee).
+ */
+#include <exo/error.h>
+#include "kcall.h"
+#include "env.h"
+#include "x86.h"
+
+static struct env *self(void) { return this_cpu()->curenv; }
+
+static bool entry_addr_ok(uint64_t va) { return va >= USER_MIN && va < EXO_BIND_TOP; }
+
+long kc_pct_set_entry(unsigned long index, unsigned long rip, unsigned long stack_top)
+{
+	if (index >= EXO_PCT_ENTRIES)
+		return -EXO_EINVAL;
+	if (rip != 0 && (!entry_addr_ok(rip) || !entry_addr_ok(stack_top - 1) || stack_top < USER_MIN + 16 ||
+			 (stack_top & 15)))
+		return -EXO_EINVAL;
+	self()->pct[index] = (struct pct_entry){rip, rip ? stack_top : 0};
+	return 0;
+}
+
+/* Check a transfer to (env_id, index); the callee or an error. */
+static long pct_target(unsigned long env_id, unsigned long index, struct env **out)
+{
+	struct env *t = env_id <= 0xFFFFFFFFUL ? env_by_id((uint32_t)env_id) : NULL;
+	if (!t)
+		return -EXO_ENOENT;
+	if (t == self() || index >= EXO_PCT_ENTRIES || !t->pct[index].rip)
+		return -EXO_EINVAL;
+	if (t->pct_active || t->state != ENV_RUNNABLE)
+		return -EXO_EBUSY;
+	*out = t;
+	return 0;
+}
+
+/* Start the activation of t at entry index with the caller's registers tf. */
+static void activate(struct env *t, unsigned long index, const struct trapframe *tf, uint32_t caller_id)
+{
+	t->pct_saved = t->tf;
+	t->pct_active = true;
+	t->tf = *tf; /* every general-purpose register passes through */
+	t->tf.rax = caller_id;
+	t->tf.rip = t->pct[index].rip;
+	t->tf.rsp = t->pct[index].stack_top;
+	t->tf.rflags = RFLAGS_IF | 2;
+}
+
+long kc_pct_call(unsigned long env_id, unsigned long index)
+{
+	struct env *e = self(), *t;
+	long err = pct_target(env_id, index, &t);
+	if (err < 0)
+		return err;
+	struct trapframe *tf = this_cpu()->kcall_tf;
+	activate(t, index, tf, e->id);
+	t->pct_caller = e->id;
+	env_save_context(e, tf);
+	e->state = ENV_WAIT_PCT;
+	sched_run(t);
+}
+
+long kc_pct_send(unsigned long env_id, unsigned long index)
+{
+	struct env *e = self(), *t;
+	long err = pct_target(env_id, index, &t);
+	if (err < 0)
+		return err;
+	struct trapframe *tf = this_cpu()->kcall_tf;
+	activate(t, index, tf, e->id);
+	t->pct_caller = 0;
+	tf->rax = 0;
+	env_save_context(e, tf); /* resumes later, with its own registers */
+	sched_run(t);
+}
+
+/* End t's activation: back to its own context. */
+static void deactivate(struct env *t)
+{
+	t->tf = t->pct_saved;
+	t->pct_active = false;
+	t->pct_caller = 0;
+}
+
+long kc_pct_return(void)
+{
+	struct env *t = self();
+	if (!t->pct_active)
+		return -EXO_EINVAL;
+	struct env *caller = t->pct_caller ? env_by_id(t->pct_caller) : NULL;
+	if (caller && caller->state == ENV_WAIT_PCT) {
+		/* Results: the callee's registers, except what the caller's own context owns. */
+		const struct trapframe *r = this_cpu()->kcall_tf;
+		struct trapframe *c = &caller->tf;
+		uint64_t rip = c->rip, rsp = c->rsp, rflags = c->rflags;
+		*c = *r;
+		c->rip = rip;
+		c->rsp = rsp;
+		c->rflags = rflags;
+		c->rax = 0;
+		caller->state = ENV_RUNNABLE;
+	}
+	deactivate(t);
+	sched_run(caller && caller->state == ENV_RUNNABLE ? caller : NULL);
+}
+
+/* t is ending: a caller waiting for it gets -EXO_ENOENT; a call it was making is forgotten. */
+void pct_env_ending(struct env *t)
+{
+	if (t->pct_active && t->pct_caller) {
+		struct env *caller = env_by_id(t->pct_caller);
+		if (caller && caller->state == ENV_WAIT_PCT) {
+			caller->tf.rax = (uint64_t)-EXO_ENOENT;
+			caller->state = ENV_RUNNABLE;
+		}
+	}
+	t->pct_active = false;
+}
