@@ -11,11 +11,15 @@
 uaccess_copy:
 	mov %ecx, %r8d
 	mov %rdx, %rcx
+	shr $3, %rcx                 /* 8 bytes per step, then the tail */
+	and $7, %edx
 uaccess_start:
 	test %r8d, %r8d
 	jz 1f
 	stac
-1:	rep movsb
+1:	rep movsq
+	mov %rdx, %rcx
+	rep movsb
 uaccess_end:
 	test %r8d, %r8d
 	jz 2f
