@@ -40,6 +40,7 @@ static struct idt_gate idt[256];
 extern const uint64_t trap_stubs[256];
 
 static uint64_t features;       /* EXO_CPU_* turned on */
+uint8_t smap_on;
 static uint64_t xsave_mask;     /* XCR0 */
 static uint64_t xsave_size = 512;
 
@@ -80,7 +81,7 @@ void cpu_init_features(void)
 	if (ebx7 & ID7_EBX_SMEP)
 		cr4 |= CR4_SMEP, features |= EXO_CPU_SMEP;
 	if (ebx7 & ID7_EBX_SMAP)
-		cr4 |= CR4_SMAP, features |= EXO_CPU_SMAP;
+		cr4 |= CR4_SMAP, features |= EXO_CPU_SMAP, smap_on = 1;
 	if (ecx7 & ID7_ECX_UMIP)
 		cr4 |= CR4_UMIP, features |= EXO_CPU_UMIP;
 	if (ebx7 & ID7_EBX_FSGSBASE)

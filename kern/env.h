@@ -12,6 +12,7 @@
 #include "kernel.h"
 #include "pmem.h"
 #include "trap.h"
+#include <exo/upcall.h>
 #include <exo/info.h>
 
 #define NENV 64
@@ -33,6 +34,8 @@ struct rmap;
 
 struct env {
 	struct trapframe tf;      /* user context while not in the CPU; valid when not running */
+	/* Upcalls (env_set_upcall): entry 0 means none. Read by trapentry.S at ENV_UPCALL_* offsets. */
+	uint64_t upcall_entry, upcall_stack_top, upcall_stack_size, crit_start, crit_end;
 	uint32_t id;              /* unique while alive: generation << 8 | slot; never 0 */
 	enum env_state state;
 	char name[ENV_NAME_MAX];
@@ -45,8 +48,6 @@ struct env {
 	uint64_t quota;            /* pages guaranteed to it */
 	struct rmap *rmap_free;    /* free reverse-map entries, carved from pages on its list */
 	uint64_t rmap_nfree;       /* how many are on rmap_free */
-	/* Upcalls (env_set_upcall): entry 0 means none. */
-	uint64_t upcall_entry, upcall_stack_top, upcall_stack_size, crit_start, crit_end;
 	bool revoke_notified;         /* the revocation upcall for the pending request was delivered */
 	bool prologue_pending;        /* one of its slots began: deliver the prologue upcall */
 	bool epilogue_pending;        /* its slot is about to end: deliver the epilogue upcall */
@@ -59,6 +60,12 @@ struct env {
 	uint32_t pct_caller;          /* id of the synchronous caller waiting for it, 0 for an async call */
 	uint64_t revoke_target_usage; /* the pending request is met once usage is at most this */
 };
+
+_Static_assert(__builtin_offsetof(struct env, upcall_entry) == ENV_UPCALL_ENTRY, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, upcall_stack_top) == ENV_UPCALL_STACK_TOP, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, upcall_stack_size) == ENV_UPCALL_STACK_SIZE, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct cpu, curenv) == CPU_CURENV, "trap.h offsets");
+_Static_assert(sizeof(struct exo_upcall) == UPCALL_FRAME_SIZE, "trap.h offsets");
 
 /* Pages charged to e (its usage). */
 static inline uint64_t env_usage(const struct env *e) { return e->pages.count; }

@@ -87,6 +87,10 @@ static void kernel_trap(struct trapframe *tf)
 		tf->rip = (uint64_t)uaccess_fault; /* the copy returns -EXO_EFAULT */
 		return;
 	}
+	if (tf->vector == T_PF && tf->rip >= (uint64_t)fastup_start && tf->rip < (uint64_t)fastup_end) {
+		tf->rip = (uint64_t)fastup_fault; /* the fast path gives up; trap() delivers or ends the env */
+		return;
+	}
 	panic_trap(tf, trap_name(tf->vector));
 }
 

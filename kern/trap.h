@@ -38,9 +38,19 @@
 #define IST_NMI 2
 #define IST_MC 3
 
-/* Offsets into struct cpu used by assembly. */
+/* Offsets into struct cpu and struct env used by assembly (checked in env.h). */
 #define CPU_KSTACK_TOP 0
 #define CPU_SCRATCH 8
+#define CPU_CURENV 16
+#define ENV_UPCALL_ENTRY 176
+#define ENV_UPCALL_STACK_TOP 184
+#define ENV_UPCALL_STACK_SIZE 192
+#define UPCALL_FRAME_SIZE 192 /* sizeof(struct exo_upcall) */
+/*
+ * Exceptions the fast path hands to an upcall handler: all but NMI (2), #DF
+ * (8), reserved (9, 15, 22-31) and #MC (18), which always go through trap().
+ */
+#define FAST_UPCALL_VECTORS 0x3B7CFB
 
 #ifndef ASM_FILE
 #include <stdint.h>
@@ -89,6 +99,9 @@ __attribute__((noreturn)) void trap_return_sysret(const struct trapframe *tf);
 
 /* A kernel-mode fault inside a user-copy routine resumes at its fixup. */
 extern char uaccess_start[], uaccess_end[], uaccess_fault[];
+/* The same for the exception fast path's writes to the upcall stack. */
+extern char fastup_start[], fastup_end[], fastup_fault[];
+extern uint8_t smap_on; /* CR4.SMAP is set: the fast path brackets user writes with stac/clac */
 #endif /* !ASM_FILE */
 
 #endif
