@@ -183,30 +183,13 @@ void unbind_all_through(uint32_t ppn, uint32_t capid)
 	}
 }
 
-/* Visit every present leaf PTE of e below EXO_BIND_TOP. */
-void unbind_everything(struct env *e)
+static void unbind_one(void *ctx, uint64_t va, pte_t *pte)
 {
-	pte_t *pml4 = P2V(e->pml4_pa);
-	for (int i = 0; i < (int)((EXO_BIND_TOP >> 39) & 511); i++) {
-		if (!(pml4[i] & PTE_P))
-			continue;
-		pte_t *pdpt = P2V(pml4[i] & PTE_ADDR_MASK);
-		for (int j = 0; j < 512; j++) {
-			if (!(pdpt[j] & PTE_P))
-				continue;
-			pte_t *pd = P2V(pdpt[j] & PTE_ADDR_MASK);
-			for (int k = 0; k < 512; k++) {
-				if (!(pd[k] & PTE_P))
-					continue;
-				pte_t *pt = P2V(pd[k] & PTE_ADDR_MASK);
-				for (int l = 0; l < 512; l++)
-					if (pt[l] & PTE_P)
-						unbind_page(e, (uint64_t)i << 39 | (uint64_t)j << 30 | (uint64_t)k << 21 |
-								       (uint64_t)l << 12);
-			}
-		}
-	}
+	(void)pte;
+	unbind_page(ctx, va);
 }
+
+void unbind_everything(struct env *e) { vm_for_each_binding(e->pml4_pa, unbind_one, e); }
 
 uint64_t bind_tables_needed(struct env *e, const uint64_t *vas, size_t n)
 {

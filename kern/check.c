@@ -136,28 +136,17 @@ static uint64_t check_rmaps(void)
 	return total;
 }
 
+static void count_one(void *ctx, uint64_t va, pte_t *pte)
+{
+	(void)va, (void)pte;
+	(*(uint64_t *)ctx)++;
+}
+
 /* Count present user leaf PTEs below EXO_BIND_TOP in e. */
 static uint64_t count_user_ptes(const struct env *e)
 {
 	uint64_t n = 0;
-	pte_t *pml4 = P2V(e->pml4_pa);
-	for (int i = 0; i < (int)((EXO_BIND_TOP >> 39) & 511); i++) {
-		if (!(pml4[i] & PTE_P))
-			continue;
-		pte_t *pdpt = P2V(pml4[i] & PTE_ADDR_MASK);
-		for (int j = 0; j < 512; j++) {
-			if (!(pdpt[j] & PTE_P))
-				continue;
-			pte_t *pd = P2V(pdpt[j] & PTE_ADDR_MASK);
-			for (int k = 0; k < 512; k++) {
-				if (!(pd[k] & PTE_P))
-					continue;
-				pte_t *pt = P2V(pd[k] & PTE_ADDR_MASK);
-				for (int l = 0; l < 512; l++)
-					n += (pt[l] & PTE_P) != 0;
-			}
-		}
-	}
+	vm_for_each_binding(e->pml4_pa, count_one, &n);
 	return n;
 }
 

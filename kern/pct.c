@@ -55,7 +55,8 @@ static void activate(struct env *t, unsigned long index, const struct trapframe 
 	t->tf.rflags = RFLAGS_IF | 2;
 }
 
-long kc_pct_call(unsigned long env_id, unsigned long index)
+/* Transfer into (env_id, index); a synchronous caller waits for pct_return. */
+static long transfer(unsigned long env_id, unsigned long index, bool sync)
 {
 	struct env *e = self(), *t;
 	long err = pct_target(env_id, index, &t);
@@ -63,25 +64,17 @@ long kc_pct_call(unsigned long env_id, unsigned long index)
 		return err;
 	struct trapframe *tf = this_cpu()->kcall_tf;
 	activate(t, index, tf, e->id);
-	t->pct_caller = e->id;
+	t->pct_caller = sync ? e->id : 0;
+	if (!sync)
+		tf->rax = 0; /* resumes later, with its own registers */
 	env_save_context(e, tf);
-	e->state = ENV_WAIT_PCT;
+	if (sync)
+		e->state = ENV_WAIT_PCT;
 	sched_run(t);
 }
 
-long kc_pct_send(unsigned long env_id, unsigned long index)
-{
-	struct env *e = self(), *t;
-	long err = pct_target(env_id, index, &t);
-	if (err < 0)
-		return err;
-	struct trapframe *tf = this_cpu()->kcall_tf;
-	activate(t, index, tf, e->id);
-	t->pct_caller = 0;
-	tf->rax = 0;
-	env_save_context(e, tf); /* resumes later, with its own registers */
-	sched_run(t);
-}
+long kc_pct_call(unsigned long env_id, unsigned long index) { return transfer(env_id, index, true); }
+long kc_pct_send(unsigned long env_id, unsigned long index) { return transfer(env_id, index, false); }
 
 /* End t's activation: back to its own context. */
 static void deactivate(struct env *t)

@@ -71,6 +71,29 @@ pte_t *vm_walk_create(uint64_t pml4_pa, uintptr_t va, struct env *e) { return wa
 
 uint64_t vm_nx_mask(uint64_t flags) { return flags & PTE_NX ? (flags & ~PTE_NX) | nx_bit : flags; }
 
+void vm_for_each_binding(uint64_t pml4_pa, void (*fn)(void *ctx, uint64_t va, pte_t *pte), void *ctx)
+{
+	pte_t *pml4 = P2V(pml4_pa);
+	for (uint64_t i = 0; i < ((EXO_BIND_TOP >> 39) & 511); i++) {
+		if (!(pml4[i] & PTE_P))
+			continue;
+		pte_t *pdpt = P2V(pml4[i] & PTE_ADDR_MASK);
+		for (uint64_t j = 0; j < 512; j++) {
+			if (!(pdpt[j] & PTE_P))
+				continue;
+			pte_t *pd = P2V(pdpt[j] & PTE_ADDR_MASK);
+			for (uint64_t k = 0; k < 512; k++) {
+				if (!(pd[k] & PTE_P))
+					continue;
+				pte_t *pt = P2V(pd[k] & PTE_ADDR_MASK);
+				for (uint64_t l = 0; l < 512; l++)
+					if (pt[l] & PTE_P)
+						fn(ctx, i << 39 | j << 30 | k << 21 | l << 12, &pt[l]);
+			}
+		}
+	}
+}
+
 int vm_missing_tables(uint64_t pml4_pa, uintptr_t va)
 {
 	pte_t *table = P2V(pml4_pa);

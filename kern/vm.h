@@ -37,6 +37,12 @@ pte_t *vm_walk_create(uint64_t pml4_pa, uintptr_t va, struct env *e);
 int vm_missing_tables(uint64_t pml4_pa, uintptr_t va);
 /* flags with PTE_NX kept only when the CPU has NX. */
 uint64_t vm_nx_mask(uint64_t flags);
+/*
+ * Call fn(ctx, va, pte) for every present leaf entry below EXO_BIND_TOP in the
+ * address space rooted at pml4_pa (the bindings an environment made). fn may
+ * clear the entry it is given.
+ */
+void vm_for_each_binding(uint64_t pml4_pa, void (*fn)(void *ctx, uint64_t va, pte_t *pte), void *ctx);
 /* Map the info page and the page records read-only for every address space (slot 255). */
 void vm_map_global_ro(uint64_t info_pa);
 
