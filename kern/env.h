@@ -91,6 +91,8 @@ void env_wake_memory_waiters(void);
 void pct_env_ending(struct env *t);
 /* upcall.c: deliver a pending asynchronous upcall (revocation) to e if it may take one now. */
 void upcall_deliver_pending(struct env *e);
+/* upcall.c: e (not running) is inside its upcall handler or its context-restore code. */
+bool upcall_in_progress(const struct env *e);
 /* upcall.c: deliver an exception upcall; false when e has no handler. e's context is in e->tf. */
 bool upcall_exception(struct env *e, uint64_t vector, uint64_t err, uint64_t addr);
 /* upcall.c: reflect a foreign `syscall` to e's handler; false when it has none. */

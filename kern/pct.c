@@ -37,8 +37,8 @@ static long pct_target(unsigned long env_id, unsigned long index, struct env **o
 		return -EXO_ENOENT;
 	if (t == self() || index >= EXO_PCT_ENTRIES || !t->pct[index].rip)
 		return -EXO_EINVAL;
-	if (t->pct_active || t->state != ENV_RUNNABLE)
-		return -EXO_EBUSY;
+	if (t->pct_active || t->state != ENV_RUNNABLE || upcall_in_progress(t))
+		return -EXO_EBUSY; /* an activation would share the upcall stack its handler is using */
 	*out = t;
 	return 0;
 }
@@ -50,6 +50,7 @@ static void activate(struct env *t, unsigned long index, const struct trapframe 
 	t->pct_active = true;
 	t->tf = *tf; /* every general-purpose register passes through */
 	t->tf.rax = caller_id;
+	t->tf.rcx = t->tf.r11 = 0; /* the caller's return address and flags stay its own */
 	t->tf.rip = t->pct[index].rip;
 	t->tf.rsp = t->pct[index].stack_top;
 	t->tf.rflags = RFLAGS_IF | 2;
@@ -100,6 +101,7 @@ long kc_pct_return(void)
 		c->rsp = rsp;
 		c->rflags = rflags;
 		c->rax = 0;
+		c->rcx = c->r11 = 0;
 		caller->state = ENV_RUNNABLE;
 	}
 	deactivate(t);

@@ -67,7 +67,7 @@ static void slot_end(void)
 	struct exo_envinfo *ei = o->einfo;
 	o->prologue_pending = o->epilogue_pending = false;
 	/* Only an owner that is told (it has an upcall entry, so it got the epilogue) can overrun. */
-	if (!owner_yielded && this_cpu()->curenv == o && donee == NULL && o->upcall_entry) {
+	if (!owner_yielded && this_cpu()->curenv == o && o->upcall_entry && info->slot_owner[info->cur_slot] == o->id) {
 		ei->overruns++;
 		if (++o->overrun_streak >= EXO_OVERRUN_LIMIT) {
 			ei->penalty_slots += EXO_PENALTY_SLOTS;
@@ -105,7 +105,6 @@ bool sched_tick(void)
 		cur->einfo->cpu_ticks++;
 	if (++tick_in_slot == EXO_SLOT_TICKS - EXO_EPILOGUE_GRACE && slot_holder && !owner_yielded) {
 		slot_holder->epilogue_pending = true;
-		slot_holder->einfo->epilogues += slot_holder->upcall_entry != 0;
 	}
 	if (tick_in_slot < EXO_SLOT_TICKS)
 		return false;

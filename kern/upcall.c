@@ -12,6 +12,7 @@
 #include <exo/error.h>
 #include <exo/info.h>
 #include "env.h"
+#include "kcall.h"
 #include "uaccess.h"
 #include "x86.h"
 
@@ -43,6 +44,20 @@ static void deliver(struct env *e, struct exo_upcall *u)
 	tf->rflags &= ~(uint64_t)(RFLAGS_TF | RFLAGS_DF | RFLAGS_AC);
 }
 
+long kc_upcall_resume(const struct exo_upcall *frame)
+{
+	struct exo_upcall u;
+	if (copy_from_user(&u, (uint64_t)frame, sizeof(u)) < 0)
+		return -EXO_EFAULT;
+	struct env *e = this_cpu()->curenv;
+	struct trapframe *tf = &e->tf;
+	const struct exo_regs *r = &u.regs;
+	*tf = (struct trapframe){r->r15, r->r14, r->r13, r->r12, r->r11, r->r10, r->r9, r->r8, r->rbp, r->rdi, r->rsi,
+				 r->rdx, r->rcx, r->rbx, r->rax, T_KCALL, 0, u.rip, SEL_UCODE, r->rflags, r->rsp,
+				 SEL_UDATA};
+	env_run(e); /* env_run sanitises rflags and refuses a non-canonical rip */
+}
+
 bool upcall_exception(struct env *e, uint64_t vector, uint64_t err, uint64_t addr)
 {
 	if (!e->upcall_entry)
@@ -61,12 +76,13 @@ bool upcall_syscall(struct env *e)
 	return true;
 }
 
-/* Asynchronous upcalls wait while e handles an upcall or restores a context. */
-static bool may_interrupt(const struct env *e)
+bool upcall_in_progress(const struct env *e)
 {
-	return e->upcall_entry && !on_upcall_stack(e, e->tf.rsp) &&
-	       !(e->tf.rip >= e->crit_start && e->tf.rip < e->crit_end);
+	return e->upcall_entry && (on_upcall_stack(e, e->tf.rsp) || (e->tf.rip >= e->crit_start && e->tf.rip < e->crit_end));
 }
+
+/* Asynchronous upcalls wait while e handles an upcall or restores a context. */
+static bool may_interrupt(const struct env *e) { return e->upcall_entry && !upcall_in_progress(e); }
 
 void upcall_deliver_pending(struct env *e)
 {
@@ -81,6 +97,8 @@ void upcall_deliver_pending(struct env *e)
 	if (e->epilogue_pending || e->prologue_pending) {
 		struct exo_upcall u = {.type = e->epilogue_pending ? EXO_UPCALL_EPILOGUE : EXO_UPCALL_PROLOGUE,
 				       .vector = info->cur_slot};
+		if (e->epilogue_pending)
+			e->einfo->epilogues++;
 		e->prologue_pending = e->epilogue_pending = false;
 		deliver(e, &u);
 		return;

@@ -80,8 +80,32 @@ static void unhandled_exception(struct exo_upcall *u)
 	/* A fault: resuming re-executes the instruction and the kernel reports it. */
 }
 
-void exo_upcall_dispatch(struct exo_upcall *u);
-void exo_upcall_dispatch(struct exo_upcall *u)
+static void *fpu_area; /* the saved vector state of the context the current handler interrupted */
+void exo_fpu_restore(void *area);
+
+void *exo_upcall_fpu_state(void) { return fpu_area; }
+
+static void dispatch(struct exo_upcall *u);
+
+void exo_upcall_dispatch(struct exo_upcall *u, void *fpu);
+void exo_upcall_dispatch(struct exo_upcall *u, void *fpu)
+{
+	void *outer = fpu_area; /* upcalls nest */
+	fpu_area = fpu;
+	dispatch(u);
+	fpu_area = outer;
+	if (u->regs.rflags & 0x100) {
+		/*
+		 * The trap flag is to stay set (single-stepping): a user-mode
+		 * popfq would trap before the resumed instruction, so let the
+		 * kernel resume through iretq. Restore the vector state first.
+		 */
+		exo_fpu_restore(fpu);
+		sys_upcall_resume(u);
+	}
+}
+
+static void dispatch(struct exo_upcall *u)
 {
 	switch (u->type) {
 	case EXO_UPCALL_EXCEPTION: {

@@ -6,13 +6,16 @@
  * without XSAVE) in a 4 KiB area below the frame before any C code can
  * touch a vector register, and restores it after. After the dispatcher, the
  * interrupted context is restored here in user mode, without a kernel call:
- * its rip is parked just below its red zone (rsp - 136), every register is
- * popped from the frame, and the final jump reads the parked rip.
+ * its rip and rflags are parked just below its red zone (rsp - 144, - 152),
+ * every register is popped from the frame, rsp is pointed at the parked
+ * words, and `popfq; ret $136` ends the restore: a trap flag the handler left
+ * set (single-stepping) traps after the ret, at the interrupted rip.
  * [exo_upcall_crit_start, exo_upcall_crit_end) is registered with the kernel
  * as the critical range: no asynchronous upcall lands while rip is in it.
  */
 #define UF_RIP 48
 #define UF_REGS 56
+#define UF_RFLAGS (UF_REGS + 15 * 8)
 #define UF_RSP (UF_REGS + 16 * 8)
 #define FPU_AREA 4096                 /* >= the XSAVE size of every component QEMU's -cpu max offers */
 #define INFO_CPU_FEATURES 0x7F8000000038 /* exo_info.cpu_features (EXO_INFO_VA + 56) */
@@ -40,6 +43,7 @@ exo_upcall_entry:
 	jmp 2f
 1:	fxsave (%r13)
 2:	mov %r12, %rdi
+	mov %r13, %rsi                /* handlers may change the saved vector state through it */
 	call exo_upcall_dispatch
 	test %r14d, %r14d
 	jz 3f
@@ -54,9 +58,13 @@ exo_upcall_entry:
 /* exo_upcall_resume(frame): restore the context saved in frame. Does not return. */
 exo_upcall_resume:
 exo_upcall_crit_start:
-	mov UF_RSP(%rdi), %rax
+	mov UF_RSP(%rdi), %rax    /* the interrupted rsp */
 	mov UF_RIP(%rdi), %rcx
-	mov %rcx, -136(%rax)      /* below the interrupted code's 128-byte red zone */
+	mov %rcx, -144(%rax)      /* park rip and rflags below its 128-byte red zone */
+	mov UF_RFLAGS(%rdi), %rcx
+	mov %rcx, -152(%rax)
+	lea -152(%rax), %rcx
+	mov %rcx, UF_RSP(%rdi)    /* the frame is ours: its rsp slot now points at the parked words */
 	lea UF_REGS(%rdi), %rsp
 	pop %r15
 	pop %r14
@@ -73,7 +81,21 @@ exo_upcall_crit_start:
 	pop %rcx
 	pop %rbx
 	pop %rax
-	popfq
-	pop %rsp
-	jmp *-136(%rsp)
+	add $8, %rsp              /* the frame's rflags slot: parked instead */
+	pop %rsp                  /* interrupted rsp - 152 */
+	popfq                     /* a trap flag set here traps after the next instruction: */
+	ret $136                  /* rip from rsp - 144, rsp back to the interrupted value */
 exo_upcall_crit_end:
+
+/* exo_fpu_restore(area): load a state saved by the entry above (for resumes through the kernel). */
+	.globl exo_fpu_restore
+exo_fpu_restore:
+	movabs $INFO_CPU_FEATURES, %rax
+	testl $CPU_XSAVE, (%rax)
+	jz 5f
+	mov $-1, %eax
+	mov $-1, %edx
+	xrstor (%rdi)
+	ret
+5:	fxrstor (%rdi)
+	ret

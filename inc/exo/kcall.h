@@ -77,6 +77,32 @@ static inline long exo_kcall6(unsigned long idx, long a1, long a2, long a3, long
 	return ret;
 }
 
+/*
+ * A transfer into another environment: the registers that come back are its.
+ * Keep the callee-saved ones across the call (below the red zone) and let the
+ * compiler assume the others changed. From C only rax (the status) is a result.
+ */
+static inline long exo_kcall_xfer(unsigned long idx, long a1, long a2)
+{
+	long ret;
+	__asm__ volatile("sub $128, %%rsp\n\t"
+			 "push %%rbx\n\tpush %%rbp\n\tpush %%r12\n\tpush %%r13\n\tpush %%r14\n\tpush %%r15\n\t"
+			 "syscall\n\t"
+			 "pop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbp\n\tpop %%rbx\n\t"
+			 "add $128, %%rsp"
+			 : "=a"(ret), "+D"(a1), "+S"(a2)
+			 : "a"(EXO_KCALL_BASE | idx)
+			 : "rcx", "rdx", "r8", "r9", "r10", "r11", "memory", "cc");
+	return ret;
+}
+#define EXO_KC_XFER_ARGS_0() 0, 0
+#define EXO_KC_XFER_ARGS_2(T1, a1, T2, a2) (long)(a1), (long)(a2)
+#define EXO_KCALL_XFER(idx, name, nargs, sig, summary, errors)                             \
+	static inline long sys_##name(EXO_KC_APPLY(EXO_KC_PARAMS_##nargs, EXO_KC_EXPAND sig)) \
+	{                                                                                  \
+		return exo_kcall_xfer(idx, EXO_KC_APPLY(EXO_KC_XFER_ARGS_##nargs, EXO_KC_EXPAND sig)); \
+	}
+
 /* long sys_<name>(params): one stub per row of kcalls.def. */
 #define EXO_KCALL(idx, name, nargs, sig, summary, errors)                                  \
 	static inline long sys_##name(EXO_KC_APPLY(EXO_KC_PARAMS_##nargs, EXO_KC_EXPAND sig)) \
@@ -85,6 +111,7 @@ static inline long exo_kcall6(unsigned long idx, long a1, long a2, long a3, long
 	}
 #include <exo/kcalls.def>
 #undef EXO_KCALL
+#undef EXO_KCALL_XFER
 #endif /* !EXO_KERNEL */
 
 #endif

@@ -49,6 +49,13 @@ static inline uint64_t rdtsc(void)
  * and stack with the kernel.
  */
 typedef int (*exo_exception_fn)(struct exo_upcall *u);
+/*
+ * Inside a handler: the interrupted context's saved x87/SSE/AVX state (an
+ * XSAVE or FXSAVE image; its first 512 bytes have the FXSAVE layout: FCW at
+ * 0, FSW at 2, MXCSR at 24). It is restored when the handler returns, so a
+ * handler changes the interrupted vector state here, not in the registers.
+ */
+void *exo_upcall_fpu_state(void);
 typedef long (*exo_syscall_fn)(struct exo_regs *regs);
 typedef void (*exo_revoke_fn)(struct exo_upcall *u);
 long exo_set_exception_handler(unsigned vector, exo_exception_fn fn);

@@ -25,7 +25,8 @@ enum exo_upcall_type {
 /*
  * When the environment is already on its upcall stack, the kernel leaves this
  * many bytes below the interrupted rsp untouched before the new frame: the
- * 128-byte red zone plus room for the restore code's parked rip (rsp - 136).
+ * 128-byte red zone plus room for the restore code's parked words (libexo
+ * parks rip and rflags at rsp - 144 and rsp - 152).
  */
 #define EXO_UPCALL_GAP 256
 

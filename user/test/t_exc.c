@@ -37,11 +37,14 @@ static int on_exception(struct exo_upcall *u)
 	case EXO_VEC_AC:
 		u->regs.rflags &= ~0x40000UL;
 		break;
-	case EXO_VEC_MF:
-		__asm__ volatile("fnclex\n\tfldcw %0" ::"m"((uint16_t){0x37F}));
+	case EXO_VEC_MF: { /* clear the pending x87 exception and mask it, in the saved state */
+		uint16_t *fx = exo_upcall_fpu_state();
+		fx[0] = 0x37F;
+		fx[1] &= (uint16_t)~0x80FF;
 		break;
+	}
 	case EXO_VEC_XM:
-		__asm__ volatile("ldmxcsr %0" ::"m"((uint32_t){0x1F80}));
+		*(uint32_t *)((char *)exo_upcall_fpu_state() + 24) = 0x1F80;
 		break;
 	case EXO_VEC_PF:
 		if (sys_bind(EXO_CAP_SELF, u->addr & ~4095UL, (unsigned long)scratch_slot, EXO_PROT_R | EXO_PROT_W) < 0)
@@ -125,6 +128,9 @@ static void test_exceptions(void)
 	skip = 1;
 	__asm__ volatile("fldcw %0\n\tfld1\n\tfldz\n\tfdivrp\n\tfwait\n\tfstp %%st(0)" ::"m"((uint16_t){0x37B}) : "memory");
 	expect(EXO_VEC_MF, 0, "#MF x87 floating-point error (unmasked divide by zero)");
+	uint16_t fsw, fcw;
+	__asm__ volatile("fnstsw %0\n\tfnstcw %1" : "=m"(fsw), "=m"(fcw));
+	check((fsw & 0x80) == 0 && fcw == 0x37F, "the handler's change to the saved x87 state took effect");
 
 	skip = 4;
 	float one = 1.0f, zero = 0.0f;
@@ -139,6 +145,37 @@ static void test_exceptions(void)
 	      "#PF with address and error code (write, not present, user), fixed and retried");
 	check(*(volatile uint64_t *)(SCRATCH + 8) == 5, "the retried write landed");
 	seen_vector = 99, seen_count = 0;
+}
+
+/* ---- single-stepping: the handler leaves the trap flag set for a while ---- */
+
+static volatile int steps_left;
+static volatile uint64_t step_rips[16];
+static volatile int nsteps;
+
+static int step_handler(struct exo_upcall *u)
+{
+	if (nsteps < 16)
+		step_rips[nsteps++] = u->rip;
+	if (--steps_left <= 0)
+		u->regs.rflags &= ~0x100UL;
+	return 0;
+}
+
+static void test_single_step(void)
+{
+	exo_set_exception_handler(EXO_VEC_DB, step_handler);
+	steps_left = 5;
+	nsteps = 0;
+	uint64_t a = 0;
+	__asm__ volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\t"
+			 "inc %0\n\tinc %0\n\tinc %0\n\tinc %0\n\tinc %0\n\tinc %0\n\tinc %0"
+			 : "+r"(a) :: "cc");
+	int advancing = nsteps == 5;
+	for (int i = 1; i < nsteps; i++)
+		advancing &= step_rips[i] > step_rips[i - 1];
+	check(advancing && a == 7, "single-stepping: 5 #DB traps, each after one more instruction, then on");
+	exo_set_exception_handler(EXO_VEC_DB, on_exception);
 }
 
 /* ---- a fault inside a handler nests ---- */
@@ -221,6 +258,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	test_exceptions();
+	test_single_step();
 	test_nesting();
 	test_reflection();
 	test_finish();
