@@ -306,6 +306,10 @@ static struct exo_bind_op batch_ops[EXO_BATCH_MAX];
 static uint64_t batch_vas[EXO_BATCH_MAX];
 static uint32_t batch_ids[EXO_BATCH_MAX];
 
+/* Did any op before i bind or unbind? (Otherwise op i sees only bindings in place.) */
+static size_t batch_first_change;
+static bool batch_changes_before(size_t i) { return batch_first_change < i; }
+
 /*
  * Check op i against the state the earlier ops of the batch will leave
  * (a protect or unbind may follow a bind of the same page in the batch).
@@ -327,7 +331,7 @@ static long check_batch_op(struct env *t, size_t i)
 			return r;
 		/* The binding it acts on: the last earlier bind of va in the batch, or the one in place. */
 		long have = -1;
-		for (size_t j = i; j-- > 0;) {
+		for (size_t j = batch_changes_before(i) ? i : 0; j-- > 0;) {
 			if (batch_ops[j].va != op->va)
 				continue;
 			have = batch_ops[j].op == EXO_OP_UNBIND ? -2 : (batch_ops[j].op == EXO_OP_BIND ? (long)j : -1);
@@ -365,6 +369,12 @@ long kc_bind_batch(unsigned long env, const struct exo_bind_op *ops, unsigned lo
 	if (copy_from_user(batch_ops, (uint64_t)ops, n * sizeof(*ops)) < 0)
 		return -EXO_EFAULT;
 	size_t nbind = 0;
+	batch_first_change = n;
+	for (size_t i = 0; i < n; i++)
+		if (batch_ops[i].op == EXO_OP_BIND || batch_ops[i].op == EXO_OP_UNBIND) {
+			batch_first_change = i;
+			break;
+		}
 	for (size_t i = 0; i < n; i++) {
 		if ((err = check_batch_op(t, i)) < 0)
 			return err;

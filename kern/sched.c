@@ -169,9 +169,11 @@ void sched_yield(void)
 		owner_yielded = true;
 	if (cur == donee)
 		donee = NULL;
-	struct env *next = sched_pick();
+	struct env *next = sched_pick(); /* run what it picked: picking again would move round robin twice */
 	if (next == cur) /* nobody else wants the CPU: idle until something happens */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	if (next && next->state == ENV_RUNNABLE)
+		env_run(next);
 	sched_run(NULL);
 }
 
