@@ -78,6 +78,7 @@ ULIB := $(B)/u/libexo.a
 PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c user/test/*.c))
 PROG_ELFS := $(patsubst %,$(B)/user/%.elf,$(PROGS))
 include mk/bench.mk
+include mk/musl.mk
 
 $(B)/u/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)

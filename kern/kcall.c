@@ -8,6 +8,7 @@
 #include "kernel.h"
 #include "trap.h"
 #include "uaccess.h"
+#include "x86.h"
 #include <exo/fmt.h>
 
 long kc_null(void) { return 0; }
@@ -54,6 +55,15 @@ long kc_yield_to(unsigned long env_id)
 	if (t == self)
 		return 0;
 	sched_run(t); /* the caller's context, with rax = 0, was saved by kcall() */
+}
+
+long kc_set_fs_base(unsigned long base)
+{
+	if (base >= USER_TOP)
+		return -EXO_EINVAL;
+	this_cpu()->curenv->fs_base = base;
+	wrmsr(MSR_FS_BASE, base);
+	return 0;
 }
 
 long kc_cgetc(void)

@@ -19,13 +19,13 @@ $(B)/user/bench.elf: $(B)/u/bench/bench.o $(CRT0) $(ULIB)
 	@mkdir -p $(@D)
 	$(LD) $(LDFLAGS_COMMON) -o $@ $(CRT0) $< $(ULIB)
 
-MUSL_CC ?= musl-gcc
+BENCH_MUSL_GCC ?= musl-gcc
 BENCH_LINUX := $(B)/bench/bench-linux
 BENCH_INITRD := $(B)/bench/initrd-linux.cpio
 
 $(BENCH_LINUX): bench/bench.c
 	@mkdir -p $(@D)
-	$(MUSL_CC) -static -std=gnu11 -O2 $(WARN) -o $@ $<
+	$(BENCH_MUSL_GCC) -static -std=gnu11 -O2 $(WARN) -o $@ $<
 
 # The initramfs: /init is the benchmark; /dev/console so it has a console from the start.
 $(BENCH_INITRD): $(BENCH_LINUX) $(B)/tools/mkcpio
@@ -35,5 +35,5 @@ bench-linux: $(BENCH_INITRD)
 
 bench:
 	@sh tools/ensure-deps.sh qemu musl linux
-	@$(MAKE) --no-print-directory all bench-linux
+	@$(MAKE) --no-print-directory $(KERNEL) $(B)/user/bench.elf bench-linux
 	@B=$(B) sh tools/bench.sh

@@ -1,9 +1,13 @@
 #!/bin/sh
 # Install what a make target needs from Debian's packages when it is missing.
-# usage: ensure-deps.sh WHAT...   (qemu, musl, linux)
-#   qemu   qemu-system-x86_64 (qemu-system-x86)
-#   musl   musl-gcc, Debian's musl toolchain wrapper (musl-tools)
-#   linux  a Debian kernel image /boot/vmlinuz-* to compare against (linux-image-amd64)
+# usage: ensure-deps.sh WHAT...   (qemu, musl, linux, musl-src)
+#   qemu      qemu-system-x86_64 (qemu-system-x86)
+#   musl      musl-gcc, Debian's musl toolchain wrapper (musl-tools)
+#   linux     a Debian kernel image /boot/vmlinuz-* to compare against (linux-image-amd64)
+#   musl-src  what building exo's own musl from Debian's source package needs (mk/musl.mk):
+#             an APT deb-src entry, so that `apt-get source musl` works (when no APT source
+#             list has one, adds /etc/apt/sources.list.d/exo-deb-src.sources for Debian
+#             bookworm and runs apt-get update), and the build tools make, tar and gzip
 set -eu
 
 # install PACKAGE: apt-get install it, as root or through password-less sudo.
@@ -29,6 +33,62 @@ need_pkg() { # command package
 	command -v "$1" >/dev/null 2>&1 || { echo "exo: '$2' installed but '$1' is still missing" >&2; exit 1; }
 }
 
+# True when this script can act as root (it is root, or has password-less sudo).
+can_root() { [ "$(id -u)" -eq 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }; }
+
+# as_root CMD...: run CMD as root (directly or through password-less sudo); needs can_root.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	else
+		sudo -n "$@"
+	fi
+}
+
+DEB_SRC_FILE=/etc/apt/sources.list.d/exo-deb-src.sources
+
+# True when some APT source list already has a deb-src entry (one-line or deb822 format).
+have_deb_src() {
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] && grep -qE '^[[:space:]]*deb-src[[:space:]]' "$f" && return 0
+	done
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] && grep -qiE '^Types:.*deb-src' "$f" && return 0
+	done
+	return 1
+}
+
+# Make `apt-get source musl` possible: a deb-src entry, and package lists that include sources.
+need_deb_src() {
+	if ! have_deb_src; then
+		if ! can_root; then
+			echo "exo: building musl needs Debian's source packages, and APT has no deb-src entry." >&2
+			echo "exo: not root and no password-less sudo, so as root create $DEB_SRC_FILE with these lines:" >&2
+			echo "exo:   Types: deb-src" >&2
+			echo "exo:   URIs: http://deb.debian.org/debian" >&2
+			echo "exo:   Suites: bookworm bookworm-updates" >&2
+			echo "exo:   Components: main" >&2
+			echo "exo:   Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" >&2
+			echo "exo: then run 'sudo apt-get update' and try again." >&2
+			exit 1
+		fi
+		echo "exo: APT has no deb-src entry; adding $DEB_SRC_FILE (Debian bookworm sources)"
+		printf '%s\n' 'Types: deb-src' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm bookworm-updates' \
+			'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
+			as_root tee "$DEB_SRC_FILE" >/dev/null
+	fi
+	if [ -z "$(apt-cache showsrc musl 2>/dev/null)" ]; then
+		if ! can_root; then
+			echo "exo: APT knows no source package 'musl': run 'sudo apt-get update', then try again." >&2
+			exit 1
+		fi
+		echo "exo: APT knows no source package 'musl' yet; running apt-get update"
+		as_root apt-get update -q
+		[ -n "$(apt-cache showsrc musl 2>/dev/null)" ] ||
+			{ echo "exo: apt-get update ran but APT still knows no source package 'musl'" >&2; exit 1; }
+	fi
+}
+
 have_kernel() { ls /boot/vmlinuz-* >/dev/null 2>&1; }
 
 need_kernel() { # package
@@ -43,6 +103,12 @@ for what in "$@"; do
 	qemu) need_pkg qemu-system-x86_64 qemu-system-x86 ;;
 	musl) need_pkg musl-gcc musl-tools ;;
 	linux) need_kernel linux-image-amd64 ;;
+	musl-src)
+		need_pkg make make
+		need_pkg tar tar
+		need_pkg gzip gzip
+		need_deb_src
+		;;
 	*) echo "ensure-deps: unknown dependency '$what'" >&2; exit 2 ;;
 	esac
 done

@@ -1,0 +1,26 @@
+/*
+ * ExOS internals shared by its files. ExOS is compiled against musl's headers
+ * (Linux's numbers and structure layouts) and exo's own headers (inc/exo/).
+ */
+#ifndef EXOS_EXOS_H
+#define EXOS_EXOS_H
+
+#include <exo/lib.h>
+
+/* The Linux system-call layer: n and the arguments as Linux x86-64 passes them; returns >= 0 or -errno. */
+long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6);
+
+/* Start-up: register the reflection handler. Returns 0 or a negative exo error. */
+long exos_syscall_init(void);
+
+/* Memory (vm.c): Linux semantics, results as the system calls return them. */
+void exos_vm_init(void);
+long exos_brk(unsigned long addr);
+long exos_mmap(unsigned long addr, unsigned long len, long prot, long flags, long fd, long off);
+long exos_munmap(unsigned long addr, unsigned long len);
+long exos_mprotect(unsigned long addr, unsigned long len, long prot);
+
+/* A negative exo error code as a negative Linux errno. */
+long exos_errno(long exo_err);
+
+#endif

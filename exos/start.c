@@ -1,0 +1,96 @@
+/*
+ * How a musl program starts on exo. exo's kernel starts the first environment
+ * with rdi = its command line (a string near the top of its stack); musl
+ * expects Linux's initial block instead: argc, argv[], NULL, envp[], NULL,
+ * then auxv pairs ending with AT_NULL, one after the other (musl finds envp at
+ * argv + argc + 1 and auxv after envp's NULL). __exos_start_c splits the
+ * command line in place at spaces, lays that block out in its own frame (which
+ * lives as long as the program: this function never returns), sets ExOS up and
+ * enters musl's __libc_start_main, exactly where musl's own _start_c would.
+ *
+ * auxv: AT_PHDR/AT_PHENT/AT_PHNUM (musl finds the PT_TLS segment through
+ * them), AT_PAGESZ, AT_RANDOM (16 bytes: musl's stack-protector canary and
+ * malloc secret), AT_EXECFN, AT_NULL. No AT_SYSINFO_EHDR: there is no vDSO.
+ * envp is empty. The AT_RANDOM bytes come from the TSC, not from a source
+ * of real entropy: exo has none yet.
+ */
+#include <elf.h>
+#include "exos.h"
+
+#define MAX_ARGS 128 /* the kernel passes at most 1023 bytes of command line */
+#define NAUX 7
+
+int main(int argc, char **argv, char **envp);
+void _init(void), _fini(void);
+int __libc_start_main(int (*)(int, char **, char **), int, char **, void (*)(void), void (*)(void), void (*)(void));
+/* The ELF header as loaded with the program's first segment (defined by the linker). */
+extern const Elf64_Ehdr __ehdr_start;
+
+/* argc, argv[argc], NULL, envp: NULL, auxv[2 * NAUX] */
+#define BLOCK_WORDS (1 + MAX_ARGS + 1 + 1 + 2 * NAUX)
+
+static int split_args(char *cmdline, char **argv)
+{
+	int argc = 0;
+	for (char *p = cmdline; *p && argc < MAX_ARGS;) {
+		while (*p == ' ')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		argv[argc++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9E3779B97F4A7C15ULL;
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+	return x ^ (x >> 31);
+}
+
+static void fill_auxv(unsigned long *a, const uint64_t *random16, const char *execfn)
+{
+	const unsigned char *ehdr = (const unsigned char *)&__ehdr_start;
+	unsigned long v[2 * NAUX] = {
+		AT_PHDR,   (unsigned long)(ehdr + __ehdr_start.e_phoff),
+		AT_PHENT,  __ehdr_start.e_phentsize,
+		AT_PHNUM,  __ehdr_start.e_phnum,
+		AT_PAGESZ, PAGE_SIZE,
+		AT_RANDOM, (unsigned long)random16,
+		AT_EXECFN, (unsigned long)execfn,
+		AT_NULL,   0,
+	};
+	for (int i = 0; i < 2 * NAUX; i++)
+		a[i] = v[i];
+}
+
+__attribute__((noreturn)) void __exos_start_c(char *cmdline);
+void __exos_start_c(char *cmdline)
+{
+	unsigned long block[BLOCK_WORDS];
+	uint64_t random16[2];
+	uint64_t seed = rdtsc() ^ ((uint64_t)EXO_ENV_INFO->id << 32);
+
+	random16[0] = mix64(seed);
+	random16[1] = mix64(random16[0] ^ rdtsc());
+	char **argv = (char **)&block[1];
+	int argc = split_args(cmdline, argv); /* argv[argc] = NULL */
+	block[0] = (unsigned long)argc;
+	block[1 + argc + 1] = 0; /* envp: empty */
+	fill_auxv(&block[1 + argc + 2], random16, argc ? argv[0] : "");
+
+	exos_vm_init();
+	long r = exos_syscall_init();
+	if (r < 0) {
+		static const char msg[] = "exos: cannot register the system-call reflection handler\n";
+		sys_cputs(msg, sizeof(msg) - 1);
+		sys_exit(127);
+	}
+	__libc_start_main(main, argc, argv, _init, _fini, 0);
+	__builtin_unreachable();
+}

@@ -1,0 +1,144 @@
+/*
+ * ExOS's Linux x86-64 system-call layer, first cut: a thin dispatch on
+ * Linux's numbers, with Linux's argument order and results (>= 0, or -errno).
+ * Two doors lead here:
+ *   - a function call: musl's __syscall0..6 call __exos_syscall directly
+ *     (exos/musl-overrides/arch/x86_64/syscall_arch.h);
+ *   - a reflected `syscall` instruction: the kernel delivers a `syscall`
+ *     that is not an exo kernel call as an EXO_UPCALL_SYSCALL upcall, and
+ *     exos_reflected serves it from the same dispatch (musl's few assembly
+ *     files that still execute `syscall`, and raw `syscall` in programs).
+ * docs/exos.md lists what each call does so far; every other call returns
+ * -ENOSYS.
+ */
+#include <errno.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include "exos.h"
+
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define IOV_MAX_LINUX 1024
+
+/* The process id, for now the environment's id (the process table comes with fork). */
+static long my_pid(void) { return EXO_ENV_INFO->id; }
+
+/* Write to the exo console in pieces the kernel accepts. Returns bytes written or -errno. */
+static long console_write(const char *buf, unsigned long len)
+{
+	unsigned long done = 0;
+	while (done < len) {
+		unsigned long n = len - done < EXO_CPUTS_MAX ? len - done : EXO_CPUTS_MAX;
+		long r = sys_cputs(buf + done, n);
+		if (r < 0)
+			return done ? (long)done : exos_errno(r);
+		done += n;
+	}
+	return (long)done;
+}
+
+/* Descriptors 1 and 2 are the console; there are no others yet. */
+static int is_console_out(long fd) { return fd == 1 || fd == 2; }
+
+static long do_write(long fd, const char *buf, unsigned long len)
+{
+	if (!is_console_out(fd))
+		return -EBADF;
+	return console_write(buf, len);
+}
+
+/* The iovec array itself is read directly: a bad pointer to it faults (EFAULT checks come later). */
+static long do_writev(long fd, const struct iovec *iov, long iovcnt)
+{
+	if (!is_console_out(fd))
+		return -EBADF;
+	if (iovcnt < 0 || iovcnt > IOV_MAX_LINUX)
+		return -EINVAL;
+	long done = 0;
+	for (long i = 0; i < iovcnt; i++) {
+		long r = console_write(iov[i].iov_base, iov[i].iov_len);
+		if (r < 0)
+			return done ? done : r;
+		done += r;
+	}
+	return done;
+}
+
+/* The console is not a terminal (yet): every request fails as on a non-terminal. */
+static long do_ioctl(long fd, unsigned long req)
+{
+	(void)req;
+	if (fd < 0 || fd > 2)
+		return -EBADF;
+	return -ENOTTY;
+}
+
+/*
+ * The thread pointer: FSGSBASE lets user mode write the FS base itself,
+ * without a kernel call; without it, the set_fs_base kernel call does it.
+ */
+static unsigned long fs_base;
+
+static long do_arch_prctl(long code, unsigned long addr)
+{
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= USER_TOP)
+			return -EPERM;
+		if (exo_info->cpu_features & EXO_CPU_FSGSBASE)
+			__asm__ volatile("wrfsbase %0" : : "r"(addr) : "memory");
+		else if (sys_set_fs_base(addr) < 0)
+			return -EPERM;
+		fs_base = addr;
+		return 0;
+	case ARCH_GET_FS:
+		*(unsigned long *)addr = fs_base;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	switch (n) {
+	case SYS_write:
+		return do_write(a1, (const char *)a2, (unsigned long)a3);
+	case SYS_writev:
+		return do_writev(a1, (const struct iovec *)a2, a3);
+	case SYS_ioctl:
+		return do_ioctl(a1, (unsigned long)a2);
+	case SYS_exit:
+	case SYS_exit_group:
+		sys_exit((int)(a1 & 0xff));
+		__builtin_unreachable();
+	case SYS_brk:
+		return exos_brk((unsigned long)a1);
+	case SYS_mmap:
+		return exos_mmap((unsigned long)a1, (unsigned long)a2, a3, a4, a5, a6);
+	case SYS_munmap:
+		return exos_munmap((unsigned long)a1, (unsigned long)a2);
+	case SYS_mprotect:
+		return exos_mprotect((unsigned long)a1, (unsigned long)a2, a3);
+	case SYS_arch_prctl:
+		return do_arch_prctl(a1, (unsigned long)a2);
+	case SYS_set_tid_address: /* no threads yet: nobody is told when this one ends */
+	case SYS_gettid:
+	case SYS_getpid:
+		return my_pid();
+	case SYS_getppid:
+		return 0; /* no parent: the first process, like Linux's init */
+	default:
+		return -ENOSYS;
+	}
+}
+
+/* A reflected `syscall`: Linux's registers in, the result in rax. */
+static long exos_reflected(struct exo_regs *r)
+{
+	return __exos_syscall((long)r->rax, (long)r->rdi, (long)r->rsi, (long)r->rdx, (long)r->r10, (long)r->r8,
+			      (long)r->r9);
+}
+
+long exos_syscall_init(void) { return exo_set_syscall_handler(exos_reflected); }
