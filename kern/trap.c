@@ -1,13 +1,15 @@
 /*
  * Where every exception and interrupt lands (trapentry.S -> trap()).
  *
- * From user mode: interrupts are serviced and the environment resumes or
- * another runs; NMI and machine check are hardware trouble and panic; any
- * other exception ends the environment with a one-line report
- * (the processor issue will dispatch it to the environment's own handler).
+ * From user mode: interrupts are serviced (the timer advances the time
+ * vector) and the environment resumes or another runs; NMI and machine check
+ * are hardware trouble and panic; any other exception goes to the
+ * environment's upcall handler (usually already by trapentry.S's fast path;
+ * here when it nests or the fast path gave up), or ends the environment with
+ * a one-line report when it has none.
  * From kernel mode: interrupts are only expected in the idle loop; a fault
- * inside a user-copy routine returns -EXO_EFAULT to its caller; any other
- * exception is a kernel bug and panics.
+ * inside a user-copy routine (or the fast path's frame writes) is fixed up;
+ * any other exception is a kernel bug and panics.
  */
 #include <exo/fmt.h>
 #include <exo/info.h>

@@ -1,5 +1,6 @@
 /*
- * A hostile environment: 100,000 memory kernel calls with random and extreme
+ * A hostile environment: 100,000 kernel calls (memory, environments, slots,
+ * directed yield, protected control transfer) with random and extreme
  * arguments (random page numbers, kernel and non-canonical addresses, huge
  * batch counts, misaligned values, its own page tables and kernel pages as
  * targets, random slots). It must get errors, never a panic, never access it
