@@ -113,27 +113,32 @@ bool sched_tick(void)
 	return true;
 }
 
-static struct env *next_shared(void)
+/*
+ * The next environment without slots, round robin, other than skip when
+ * anyone else can run (an environment that got the CPU by donation did not
+ * move rr_last, so round robin alone could hand a yielder back to itself).
+ */
+static struct env *next_shared(const struct env *skip)
 {
 	for (int k = 1; k <= NENV; k++) {
 		int i = (rr_last + k) % NENV;
-		if (envs[i].state == ENV_RUNNABLE && envs[i].nslots == 0) {
+		if (envs[i].state == ENV_RUNNABLE && envs[i].nslots == 0 && &envs[i] != skip) {
 			rr_last = i;
 			return &envs[i];
 		}
 	}
-	return NULL;
+	return skip && skip->state == ENV_RUNNABLE && skip->nslots == 0 ? (struct env *)skip : NULL;
 }
 
-/* Who runs now, by the rules above; NULL: nobody may. */
-static struct env *sched_pick(void)
+/* Who runs now, by the rules above, preferring anyone but skip; NULL: nobody may. */
+static struct env *sched_pick(const struct env *skip)
 {
 	if (donee && donee->state == ENV_RUNNABLE)
 		return donee;
 	donee = NULL;
 	if (slot_holder && !owner_yielded && slot_holder->state == ENV_RUNNABLE)
 		return slot_holder;
-	return next_shared();
+	return next_shared(skip);
 }
 
 /* Nothing can run and nothing waits: environments never started can never start now. */
@@ -153,7 +158,7 @@ void sched_run(struct env *prefer)
 	if (prefer && prefer->state == ENV_RUNNABLE)
 		donee = prefer;
 	for (;;) {
-		struct env *e = sched_pick();
+		struct env *e = sched_pick(NULL);
 		if (e)
 			env_run(e);
 		if (env_count() == 0 || (reap_unstartable() && env_count() == 0))
@@ -169,7 +174,7 @@ void sched_yield(void)
 		owner_yielded = true;
 	if (cur == donee)
 		donee = NULL;
-	struct env *next = sched_pick(); /* run what it picked: picking again would move round robin twice */
+	struct env *next = sched_pick(cur); /* run what it picked: picking again would move round robin twice */
 	if (next == cur) /* nobody else wants the CPU: idle until something happens */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	if (next && next->state == ENV_RUNNABLE)

@@ -284,6 +284,15 @@ static void test_yield_to(long mbox)
 	}
 	printf("the named environment ran next %d times of 100\n", direct);
 	check(direct >= 98, "directed yield runs the named environment next");
+	/* Plain yield hands over too: the bystander, always runnable, must run between our yields. */
+	int handed = 0;
+	for (int i = 0; i < 50; i++) {
+		long before = mb->seq;
+		sys_yield();
+		handed += mb->seq != before;
+	}
+	printf("a plain yield let another environment run %d times of 50\n", handed);
+	check(handed >= 45, "yield gives the CPU to another runnable environment");
 	check(sys_yield_to(0x12345) == -EXO_ENOENT, "yield_to an unknown id: -EXO_ENOENT");
 	check(sys_yield_to(EXO_ENV_INFO->id) == 0, "yield_to oneself returns 0");
 	long c = exo_spawn_create(bystander, 64);
