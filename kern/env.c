@@ -253,7 +253,7 @@ int env_count(void)
 static bool is_user_canonical(uint64_t va) { return va < (1ULL << 47); }
 
 /* Switch the CPU to e: address space, FPU state and segment bases. */
-static void env_switch_to(struct env *e)
+void env_switch_to(struct env *e)
 {
 	struct cpu *c = this_cpu();
 	struct env *prev = c->curenv;

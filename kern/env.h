@@ -87,6 +87,9 @@ int env_create_from_elf(const void *image, size_t size, const char *name, const 
 /* Make an empty environment (env_create): ENV_NEW, nothing bound. */
 long env_create_empty(uint64_t quota, struct env **out);
 void env_wake_memory_waiters(void);
+/* pct.c: fast paths for pct_call and pct_return from kcall(); false: use the general path. */
+bool pct_call_fast(struct trapframe *tf);
+bool pct_return_fast(struct trapframe *tf);
 /* pct.c: t is being destroyed; wake a caller waiting on it with -EXO_ENOENT. */
 void pct_env_ending(struct env *t);
 /* upcall.c: deliver a pending asynchronous upcall (revocation) to e if it may take one now. */
@@ -101,6 +104,8 @@ bool upcall_syscall(struct env *e);
 void env_destroy(struct env *e, const char *why);
 /* Resume e in user mode (iret path). Never returns. */
 NORETURN void env_run(struct env *e);
+/* Make e the CPU's environment (address space, FPU state, segment bases) without resuming it. */
+void env_switch_to(struct env *e);
 /* Save the interrupted user context of the current environment. */
 void env_save_context(struct env *e, const struct trapframe *tf);
 int env_count(void);
@@ -117,6 +122,8 @@ NORETURN void sched_run(struct env *prefer);
 NORETURN void sched_yield(void);
 /* A timer tick: account it, advance the time vector. True when the slot changed (reschedule). */
 bool sched_tick(void);
+/* The rest of the current slot goes to t (directed: PCT, yield_to). */
+void sched_donate(struct env *t);
 /* e is going away: forget it as slot holder or donee. */
 void sched_forget(struct env *e);
 void sched_set_baseline(void);

@@ -108,6 +108,54 @@ long kc_pct_return(void)
 	sched_run(caller && caller->state == ENV_RUNNABLE ? caller : NULL);
 }
 
+/*
+ * Fast paths, used by kcall() before its generic dispatch. The kernel-call
+ * frame on the stack already holds every register the transfer passes, so
+ * instead of copying them into one context and resuming another, the frame
+ * is rewritten in place (rip, rsp, rflags, rax) and kcall_entry leaves
+ * through sysret into the other environment. Only what must outlive the
+ * switch is copied: the caller's context, and the callee's own context put
+ * aside. Return false to let the general path handle (and report) the call.
+ */
+bool pct_call_fast(struct trapframe *tf)
+{
+	struct env *e = self(), *t;
+	if (pct_target(tf->rdi, tf->rsi, &t) < 0)
+		return false;
+	uint64_t index = tf->rsi;
+	env_save_context(e, tf); /* the caller's context, for a callee that ends */
+	e->state = ENV_WAIT_PCT;
+	t->pct_saved = t->tf;
+	t->pct_active = true;
+	t->pct_caller = e->id;
+	tf->rax = e->id;
+	tf->rip = t->pct[index].rip;
+	tf->rsp = t->pct[index].stack_top;
+	tf->rflags = RFLAGS_IF | 2; /* sysret also sets rcx = rip and r11 = rflags: nothing of the caller's */
+	sched_donate(t);
+	env_switch_to(t);
+	env_refresh_info(t);
+	return true;
+}
+
+bool pct_return_fast(struct trapframe *tf)
+{
+	struct env *t = self();
+	struct env *caller = t->pct_active && t->pct_caller ? env_by_id(t->pct_caller) : NULL;
+	if (!caller || caller->state != ENV_WAIT_PCT)
+		return false;
+	tf->rip = caller->tf.rip; /* the callee's registers are the results; the rest is the caller's */
+	tf->rsp = caller->tf.rsp;
+	tf->rflags = caller->tf.rflags;
+	tf->rax = 0;
+	caller->state = ENV_RUNNABLE;
+	deactivate(t);
+	sched_donate(caller);
+	env_switch_to(caller);
+	env_refresh_info(caller);
+	return true;
+}
+
 /* t is ending: a caller waiting for it gets -EXO_ENOENT; a call it was making is forgotten. */
 void pct_env_ending(struct env *t)
 {

@@ -182,6 +182,8 @@ void sched_yield(void)
 	sched_run(NULL);
 }
 
+void sched_donate(struct env *t) { donee = t; }
+
 void sched_forget(struct env *e)
 {
 	if (slot_holder == e)
