@@ -1,11 +1,17 @@
 /*
  * The paper's measurements, one source for two systems (issue 8; BRIEF §5).
  *
- * Built twice (mk/bench.mk): for exo against libexo (-D__exo__, crt0 +
- * libexo.a; it is not built against ExOS and exo's musl yet), and for Linux
- * statically with Debian's musl (musl-gcc -static), where it runs as /init. tools/bench.sh boots both in
- * the same QEMU command line and compares the results; docs/benchmarks.md
- * says what every operation measures.
+ * Built twice (mk/bench.mk), against the same C library, musl 1.2.3: for exo
+ * with tools/exo-cc against exo's musl and ExOS (-D__exo__), and for Linux
+ * statically with Debian's musl (musl-gcc -static), where it runs as /init.
+ * tools/bench.sh boots both in the same QEMU command line and compares the
+ * results; docs/benchmarks.md says what every operation measures.
+ *
+ * On exo, what goes through the C library (printf, getppid) is musl calling
+ * ExOS with a function call; what the paper measures as the exokernel's own
+ * primitives goes to the kernel directly: the kernel-call stubs of
+ * <exo/kcall.h>, libexo's upcall dispatcher (lib/upcall.c, part of libexos.a)
+ * and exo_spawn (lib/spawn.c, linked in by mk/bench.mk).
  *
  * usage: bench MODE   MODE = icount | wall | quick
  *   icount  TSC ticks are guest instructions (QEMU -icount shift=0): report "instructions"
@@ -30,18 +36,18 @@
  * reason string when the system cannot do it yet), and add one line to ops[].
  * System-specific code sits in #ifdef __exo__ blocks.
  */
-#ifdef __exo__
-#include <exo/lib.h>
-#else
 #define _GNU_SOURCE
-#include <sched.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#ifdef __exo__
+#include <exo/lib.h> /* the kernel's interface: kernel calls, upcalls, exo_spawn */
+#else
+#include <sched.h>
+#include <signal.h>
+#include <time.h>
 #include <sys/io.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
@@ -56,7 +62,7 @@
 
 /* ---- timing ---- */
 
-#ifndef __exo__ /* libexo has these */
+#ifndef __exo__ /* <exo/lib.h> has these */
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
@@ -64,7 +70,7 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-static uint64_t boot_ticks; /* TSC at the start of main (exo: exo_first_tsc, set by crt0) */
+static uint64_t boot_ticks; /* TSC at the start of main (exo: exo_first_tsc, set by exos/crt_exos.S) */
 #endif
 
 enum mode { MODE_ICOUNT, MODE_WALL, MODE_QUICK };
@@ -134,9 +140,14 @@ struct shared {
 static int (*volatile on_fault)(uintptr_t va); /* the current operation's fault handler; 0: handled */
 
 #ifdef __exo__
-#define ONE_VA 0x20000000UL
-#define REGION_VA 0x20100000UL
-#define SHM_VA 0x20400000UL
+/*
+ * The pages the operations work on are bound by the benchmark itself, with
+ * kernel calls, at addresses ExOS never uses: above the break's limit
+ * (the program's image + 1 GiB) and below ExOS's mmap area (from 1 TiB).
+ */
+#define ONE_VA 0x8000000000UL
+#define REGION_VA 0x8000100000UL
+#define SHM_VA 0x8000400000UL
 static volatile char *one = (volatile char *)ONE_VA;
 static volatile char *region = (volatile char *)REGION_VA;
 static struct shared *shm = (struct shared *)SHM_VA;
@@ -187,23 +198,33 @@ static int exo_fault(struct exo_upcall *u)
 static int set_fault_handler(void) { return exo_set_pagefault_handler(exo_fault) == 0 ? 0 : -1; }
 
 /*
- * The child shares `shm` (bound into it before it starts); everything else
- * is its own copy, made when it is created. The two hand the processor to
- * each other by directed yield (yield_to): round-robin sys_yield does not
- * alternate between two environments yet (the scheduler picks twice per yield).
+ * The child (exo_spawn, lib/spawn.c) shares `shm` (bound into it before it
+ * starts); everything else is its own copy of the program's writable pages,
+ * made when it is created: musl's and ExOS's data included, so stdout is
+ * flushed first (the child's musl flushes its copy when it exits). A new
+ * environment's FS base is 0: the child sets it to the parent's thread
+ * pointer, which names the same address in its copy, so musl's per-thread
+ * data (errno) works there too. The two hand the processor to each other
+ * by directed yield (yield_to): round-robin sys_yield does not alternate
+ * between two environments yet (the scheduler picks twice per yield).
  */
 static unsigned long peer_id; /* the other environment */
 static int (*child_body)(long);
+static unsigned long parent_tp; /* the parent's thread pointer, when the child was made */
 
 static int child_trampoline(long arg)
 {
+	if (sys_set_fs_base(parent_tp) < 0)
+		return 125;
 	peer_id = shm->parent_id;
 	return child_body(arg);
 }
 
 static child_t child_start(int (*fn)(long), long arg)
 {
+	fflush(stdout);
 	child_body = fn; /* before the child's copy of .data is made */
+	__asm__ volatile("mov %%fs:0, %0" : "=r"(parent_tp)); /* musl: the thread pointer points to itself */
 	shm->parent_id = EXO_ENV_INFO->id;
 	long env = exo_spawn_create(child_trampoline, 64);
 	if (env < 0)
@@ -321,19 +342,14 @@ static const char *op_syscall(struct batch *b)
 	return NULL;
 }
 
-/* getppid: through the C library. */
+/* getppid: through the C library (musl). exo: a function call into ExOS; Linux: musl's syscall wrapper. */
 static const char *op_getppid(struct batch *b)
 {
-#ifdef __exo__
-	(void)b;
-	return "not yet on exo: needs ExOS and musl (getppid is a function call into ExOS)";
-#else
 	uint64_t t0 = rdtsc();
 	for (long i = 0; i < b->n; i++)
 		(void)getppid();
 	b->ticks = (int64_t)(rdtsc() - t0) - empty_loop(b->n);
 	return NULL;
-#endif
 }
 
 /* exc: ud2 raises #UD; a user-level handler skips it and the program goes on. */
@@ -796,7 +812,8 @@ static const char *op_spawn(struct batch *b)
 
 /*
  * boot: TSC ticks to the first user instruction. exo: from the kernel's
- * first instruction (exo_info->boot_tsc) to crt0's first. Linux: the TSC
+ * first instruction (exo_info->boot_tsc) to the program's entry's first
+ * (exos/crt_exos.S records it in exo_first_tsc). Linux: the TSC
  * at the start of /init's main, which counts from machine reset (firmware
  * included: BENCHINFO firmware on exo shows how little that is).
  */
@@ -921,6 +938,11 @@ static void calibrate(void) { tsc_khz = exo_info->tsc_hz / 1000; }
 
 int main(int argc, char **argv)
 {
+	/*
+	 * The exo console is not a terminal, so musl buffers stdout fully:
+	 * line buffering keeps the output flowing, as on Linux.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	const char *m = argc > 1 ? argv[1] : "quick";
 	mode = !strcmp(m, "icount") ? MODE_ICOUNT : !strcmp(m, "wall") ? MODE_WALL : MODE_QUICK;
 	return run_all();
