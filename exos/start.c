@@ -14,6 +14,7 @@
  * envp is empty. The AT_RANDOM bytes come from the TSC, not from a source
  * of real entropy: exo has none yet.
  */
+#include <exo/cmdline.h>
 #include <elf.h>
 #include "exos.h"
 
@@ -28,22 +29,6 @@ extern const Elf64_Ehdr __ehdr_start;
 
 /* argc, argv[argc], NULL, envp: NULL, auxv[2 * NAUX] */
 #define BLOCK_WORDS (1 + MAX_ARGS + 1 + 1 + 2 * NAUX)
-
-static int split_args(char *cmdline, char **argv)
-{
-	int argc = 0;
-	for (char *p = cmdline; *p && argc < MAX_ARGS;) {
-		while (*p == ' ')
-			*p++ = '\0';
-		if (!*p)
-			break;
-		argv[argc++] = p;
-		while (*p && *p != ' ')
-			p++;
-	}
-	argv[argc] = NULL;
-	return argc;
-}
 
 static uint64_t mix64(uint64_t x)
 {
@@ -79,7 +64,7 @@ void __exos_start_c(char *cmdline)
 	random16[0] = mix64(seed);
 	random16[1] = mix64(random16[0] ^ rdtsc());
 	char **argv = (char **)&block[1];
-	int argc = split_args(cmdline, argv); /* argv[argc] = NULL */
+	int argc = exo_split_cmdline(cmdline, argv, MAX_ARGS); /* argv[argc] = NULL */
 	block[0] = (unsigned long)argc;
 	block[1 + argc + 1] = 0; /* envp: empty */
 	fill_auxv(&block[1 + argc + 2], random16, argc ? argv[0] : "");

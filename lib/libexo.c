@@ -1,4 +1,5 @@
 /* libexo: start-up, console output and test helpers; see inc/exo/lib.h. */
+#include <exo/cmdline.h>
 #include <exo/fmt.h>
 #include <exo/lib.h>
 
@@ -67,27 +68,10 @@ void test_finish(void)
 	exit(failures ? 1 : 0);
 }
 
-/* Split the command line in place at spaces. */
-static int split_args(char *cmdline, char **argv)
-{
-	int argc = 0;
-	for (char *p = cmdline; *p && argc < MAX_ARGS;) {
-		while (*p == ' ')
-			*p++ = '\0';
-		if (!*p)
-			break;
-		argv[argc++] = p;
-		while (*p && *p != ' ')
-			p++;
-	}
-	argv[argc] = NULL;
-	return argc;
-}
-
 void exo_start(char *cmdline);
 void exo_start(char *cmdline)
 {
 	char *argv[MAX_ARGS + 1];
-	int argc = split_args(cmdline, argv);
+	int argc = exo_split_cmdline(cmdline, argv, MAX_ARGS);
 	exit(main(argc, argv));
 }
