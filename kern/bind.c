@@ -86,15 +86,22 @@ long rmap_reserve(struct env *e, size_t n)
 	return 0;
 }
 
-struct rmap *binding_of(struct env *e, uint64_t va)
+struct rmap *binding_of_pte(struct env *e, uint64_t va, pte_t **pte_out)
 {
 	pte_t *pte = vm_lookup(e->pml4_pa, va);
 	if (!pte || !(*pte & PTE_P))
 		return NULL;
+	*pte_out = pte;
 	for (struct rmap *r = page_rmap[(*pte & PTE_ADDR_MASK) >> PAGE_SHIFT]; r; r = r->next)
 		if (r->env == e && r->va == va)
 			return r;
 	panic("binding of 0x%lx in env %u has no reverse-map entry", va, e->id);
+}
+
+struct rmap *binding_of(struct env *e, uint64_t va)
+{
+	pte_t *pte;
+	return binding_of_pte(e, va, &pte);
 }
 
 /* Take the rmap entry of (e, va) off page ppn's list and give it back to e. */
@@ -132,7 +139,9 @@ long bind_page(struct env *e, uint64_t va, uint32_t capid, unsigned prot)
 
 	if (rmap_reserve(e, 1) < 0)
 		return -EXO_ENOMEM;
-	pte_t *pte = vm_walk_create(e->pml4_pa, va, e);
+	pte_t *pte = vm_lookup(e->pml4_pa, va); /* the tables usually exist already */
+	if (!pte)
+		pte = vm_walk_create(e->pml4_pa, va, e);
 	if (!pte)
 		return -EXO_ENOMEM;
 	if (*pte & PTE_P)
@@ -147,12 +156,17 @@ long bind_page(struct env *e, uint64_t va, uint32_t capid, unsigned prot)
 	return 0;
 }
 
+void protect_pte(struct env *e, uint64_t va, pte_t *pte, unsigned prot)
+{
+	*pte = (*pte & (PTE_ADDR_MASK | PTE_P | PTE_A | PTE_D)) | vm_nx_mask(prot_to_pte(prot));
+	tlb_flush_page(e, va);
+}
+
 void protect_page(struct env *e, uint64_t va, unsigned prot)
 {
 	pte_t *pte = vm_lookup(e->pml4_pa, va);
 	assert(pte && (*pte & PTE_P));
-	*pte = (*pte & (PTE_ADDR_MASK | PTE_P | PTE_A | PTE_D)) | vm_nx_mask(prot_to_pte(prot));
-	tlb_flush_page(e, va);
+	protect_pte(e, va, pte, prot);
 }
 
 long binding_bits(struct env *e, uint64_t va, bool clear)

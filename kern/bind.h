@@ -12,6 +12,7 @@
 #endif
 
 #include "env.h"
+#include "vm.h"
 
 struct rmap {
 	struct rmap *next; /* next binding of the same page (or next free entry) */
@@ -38,8 +39,12 @@ long bind_page(struct env *e, uint64_t va, uint32_t capid, unsigned prot);
 long unbind_page(struct env *e, uint64_t va);
 /* The rmap entry of va in e, or NULL. */
 struct rmap *binding_of(struct env *e, uint64_t va);
+/* The same, also giving the leaf entry (*pte_out) when there is a binding. */
+struct rmap *binding_of_pte(struct env *e, uint64_t va, pte_t **pte_out);
 /* Change prot of an existing binding (checked against its capability by the caller). */
 void protect_page(struct env *e, uint64_t va, unsigned prot);
+/* The same, with its leaf entry already found. */
+void protect_pte(struct env *e, uint64_t va, pte_t *pte, unsigned prot);
 /* EXO_BIND_* bits and prot of va in e; clears accessed/dirty when clear. -EXO_ENOENT if unbound. */
 long binding_bits(struct env *e, uint64_t va, bool clear);
 /* Remove every binding of ppn made through capability capid. */

@@ -305,6 +305,7 @@ long kc_binding_bits(unsigned long env, unsigned long va, unsigned long clear)
 static struct exo_bind_op batch_ops[EXO_BATCH_MAX];
 static uint64_t batch_vas[EXO_BATCH_MAX];
 static uint32_t batch_ids[EXO_BATCH_MAX];
+static pte_t *batch_pte[EXO_BATCH_MAX]; /* a PROTECT's entry, found while checking, or NULL */
 
 /* Did any op before i bind or unbind? (Otherwise op i sees only bindings in place.) */
 static size_t batch_first_change;
@@ -339,15 +340,18 @@ static long check_batch_op(struct env *t, size_t i)
 				break;
 		}
 		uint32_t capid;
+		batch_pte[i] = NULL;
 		if (have == -2)
 			return -EXO_ENOENT;
 		if (have >= 0) {
 			capid = batch_ids[have];
 		} else {
-			struct rmap *rm = binding_of(t, op->va);
+			pte_t *pte;
+			struct rmap *rm = binding_of_pte(t, op->va, &pte);
 			if (!rm)
 				return -EXO_ENOENT;
 			capid = rm->capid;
+			batch_pte[i] = pte; /* page tables are never freed in a batch: it stays valid */
 		}
 		if (op->op == EXO_OP_PROTECT && ((op->prot | EXO_RIGHT_R) & ~(uint64_t)cap_get(capid)->rights))
 			return -EXO_EPERM;
@@ -392,6 +396,8 @@ long kc_bind_batch(unsigned long env, const struct exo_bind_op *ops, unsigned lo
 			err = bind_page(t, op->va, batch_ids[i], op->prot | EXO_PROT_R);
 		else if (op->op == EXO_OP_UNBIND)
 			err = unbind_page(t, op->va);
+		else if (batch_pte[i])
+			protect_pte(t, op->va, batch_pte[i], op->prot | EXO_PROT_R);
 		else
 			protect_page(t, op->va, op->prot | EXO_PROT_R);
 		assert(err == 0);

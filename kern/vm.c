@@ -66,7 +66,20 @@ static pte_t *walk(uint64_t pml4_pa, uintptr_t va, bool create, struct env *e)
 	return &table[PT_SLOT(va)];
 }
 
-pte_t *vm_lookup(uint64_t pml4_pa, uintptr_t va) { return walk(pml4_pa, va, false, NULL); }
+/* Lookups (no creation) walk unrolled: they are on every binding call's path. */
+pte_t *vm_lookup(uint64_t pml4_pa, uintptr_t va)
+{
+	pte_t ent = ((const pte_t *)P2V(pml4_pa))[PML4_SLOT(va)];
+	if (!(ent & PTE_P))
+		return NULL;
+	ent = ((const pte_t *)P2V(ent & PTE_ADDR_MASK))[PDPT_SLOT(va)];
+	if ((ent & (PTE_P | PTE_PS)) != PTE_P)
+		return NULL;
+	ent = ((const pte_t *)P2V(ent & PTE_ADDR_MASK))[PD_SLOT(va)];
+	if ((ent & (PTE_P | PTE_PS)) != PTE_P)
+		return NULL;
+	return &((pte_t *)P2V(ent & PTE_ADDR_MASK))[PT_SLOT(va)];
+}
 pte_t *vm_walk_create(uint64_t pml4_pa, uintptr_t va, struct env *e) { return walk(pml4_pa, va, true, e); }
 
 uint64_t vm_nx_mask(uint64_t flags) { return flags & PTE_NX ? (flags & ~PTE_NX) | nx_bit : flags; }

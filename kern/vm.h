@@ -29,7 +29,7 @@ uint64_t page_alloc_zeroed(struct env *e, int type);
  * Returns 0 or -EXO_ENOMEM. Replaces an existing mapping.
  */
 int vm_map(uint64_t pml4_pa, uintptr_t va, uint64_t pa, uint64_t flags, struct env *e);
-/* The leaf entry for va, or NULL when a table on the way is missing. */
+/* The 4 KiB leaf entry for va, or NULL when a table on the way is missing (or a large page). */
 pte_t *vm_lookup(uint64_t pml4_pa, uintptr_t va);
 /* The leaf entry for va, making missing tables (charged to e); NULL when out of memory. */
 pte_t *vm_walk_create(uint64_t pml4_pa, uintptr_t va, struct env *e);

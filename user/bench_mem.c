@@ -65,6 +65,19 @@ int main(void)
 		tbatch += rdtsc() - t0;
 	}
 
+	static struct exo_bind_op pro[100], unpro[100];
+	for (int i = 0; i < 100; i++) {
+		pro[i] = (struct exo_bind_op){EXO_OP_PROTECT, 0, ops[i].va, EXO_PROT_R, 0};
+		unpro[i] = (struct exo_bind_op){EXO_OP_PROTECT, 0, ops[i].va, EXO_PROT_R | EXO_PROT_W, 0};
+	}
+	uint64_t tprot = 0;
+	for (int r = 0; r < 50; r++) {
+		t0 = rdtsc();
+		sys_bind_batch(EXO_CAP_SELF, pro, 100);
+		sys_bind_batch(EXO_CAP_SELF, unpro, 100);
+		tprot += rdtsc() - t0;
+	}
+
 	exo_set_pagefault_handler(on_fault);
 	uint64_t tf = 0;
 	for (int i = 0; i < ROUNDS; i++) {
@@ -80,5 +93,6 @@ int main(void)
 	printf("  protect1     %lu\n", tp / ROUNDS);
 	printf("  bind_batch100 %lu (%lu per page)\n", tbatch / 50, tbatch / 50 / 100);
 	printf("  fault_handled %lu (fault -> libOS handler binds -> resumed, incl. the bind)\n", tf / ROUNDS);
+	printf("  protect100+unprotect100 %lu (two batches)\n", tprot / 50);
 	return 0;
 }
