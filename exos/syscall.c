@@ -12,6 +12,7 @@
  * -ENOSYS.
  */
 #include <errno.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -65,6 +66,62 @@ static long do_writev(long fd, const struct iovec *iov, long iovcnt)
 	return done;
 }
 
+/*
+ * Descriptor 0 is the console's input, taken byte by byte from the kernel
+ * (cgetc), yielding while none is waiting. A read returns once it has a
+ * newline, its buffer is full, or at least one byte and nothing more is
+ * waiting. A carriage return arrives as a newline (a terminal's Enter).
+ */
+static long do_read(long fd, char *buf, unsigned long len)
+{
+	if (fd != 0)
+		return -EBADF;
+	unsigned long n = 0;
+	while (n < len) {
+		long c = sys_cgetc();
+		if (c == -EXO_EAGAIN) {
+			if (n > 0)
+				break;
+			sys_yield();
+			continue;
+		}
+		buf[n++] = c == '\r' ? '\n' : (char)c;
+		if (buf[n - 1] == '\n')
+			break;
+	}
+	return (long)n;
+}
+
+/* Time from the TSC, whose rate the kernel calibrated: no kernel call. Seconds since boot. */
+static uint64_t now_ns(void)
+{
+	uint64_t tsc = rdtsc() - exo_info->boot_tsc, hz = exo_info->tsc_hz;
+	return tsc / hz * 1000000000ULL + tsc % hz * 1000000000ULL / hz;
+}
+
+static long do_clock_gettime(long clk, struct timespec *ts)
+{
+	if (clk < 0 || clk > CLOCK_BOOTTIME)
+		return -EINVAL;
+	uint64_t ns = now_ns(); /* every clock counts from boot: there is no real-time clock yet */
+	ts->tv_sec = (time_t)(ns / 1000000000ULL);
+	ts->tv_nsec = (long)(ns % 1000000000ULL);
+	return 0;
+}
+
+/* Sleep by yielding until the time has passed (a lone environment idles until the next tick). */
+static long do_nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	if (req->tv_nsec < 0 || req->tv_nsec >= 1000000000L || req->tv_sec < 0)
+		return -EINVAL;
+	uint64_t until = now_ns() + (uint64_t)req->tv_sec * 1000000000ULL + (uint64_t)req->tv_nsec;
+	while (now_ns() < until)
+		sys_yield();
+	if (rem)
+		rem->tv_sec = rem->tv_nsec = 0;
+	return 0;
+}
+
 /* The console is not a terminal (yet): every request fails as on a non-terminal. */
 static long do_ioctl(long fd, unsigned long req)
 {
@@ -103,8 +160,14 @@ static long do_arch_prctl(long code, unsigned long addr)
 long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	switch (n) {
+	case SYS_read:
+		return do_read(a1, (char *)a2, (unsigned long)a3);
 	case SYS_write:
 		return do_write(a1, (const char *)a2, (unsigned long)a3);
+	case SYS_clock_gettime:
+		return do_clock_gettime(a1, (struct timespec *)a2);
+	case SYS_nanosleep:
+		return do_nanosleep((const struct timespec *)a1, (struct timespec *)a2);
 	case SYS_writev:
 		return do_writev(a1, (const struct iovec *)a2, a3);
 	case SYS_ioctl:
