@@ -265,15 +265,18 @@ long kc_bind(unsigned long env, unsigned long va, unsigned long slot, unsigned l
 	return bind_page(t, va, (uint32_t)id, (unsigned)prot | EXO_PROT_R);
 }
 
+/* The environment and page-aligned bindable address a call acts on; 0 or an error. */
+static long bind_target_va(unsigned long env, unsigned long va, struct env **target)
+{
+	long err = bind_target(env, target);
+	return err < 0 ? err : bind_check_va(va);
+}
+
 long kc_unbind(unsigned long env, unsigned long va)
 {
 	struct env *t;
-	long err = bind_target(env, &t);
-	if (err < 0)
-		return err;
-	if ((err = bind_check_va(va)) < 0)
-		return err;
-	return unbind_page(t, va);
+	long err = bind_target_va(env, va, &t);
+	return err < 0 ? err : unbind_page(t, va);
 }
 
 long kc_protect(unsigned long env, unsigned long va, unsigned long prot)
@@ -291,10 +294,8 @@ long kc_protect(unsigned long env, unsigned long va, unsigned long prot)
 long kc_binding_bits(unsigned long env, unsigned long va, unsigned long clear)
 {
 	struct env *t;
-	long err = bind_target(env, &t);
+	long err = bind_target_va(env, va, &t);
 	if (err < 0)
-		return err;
-	if ((err = bind_check_va(va)) < 0)
 		return err;
 	if (clear > 1)
 		return -EXO_EINVAL;
