@@ -137,6 +137,9 @@ static long do_ioctl(long fd, unsigned long req)
  */
 static unsigned long fs_base;
 
+/* exo_spawn's children inherit the thread pointer ExOS set (lib/spawn.c). */
+unsigned long exo_tls_base(void) { return fs_base; }
+
 static long do_arch_prctl(long code, unsigned long addr)
 {
 	switch (code) {

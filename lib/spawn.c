@@ -14,6 +14,21 @@
 #define einfo EXO_ENV_INFO
 
 static int (*child_fn)(long);
+static unsigned long child_fs_base; /* the parent's thread pointer, copied into the child's .data */
+
+/*
+ * This environment's FS base (the TLS thread pointer), which a child gets
+ * too: it names the same address in the child's copy of the writable pages.
+ * ExOS, which sets it for musl, overrides this (it knows the value even
+ * without FSGSBASE); a libexo program has none unless the CPU can say.
+ */
+__attribute__((weak)) unsigned long exo_tls_base(void)
+{
+	unsigned long fs = 0;
+	if (exo_info->cpu_features & EXO_CPU_FSGSBASE)
+		__asm__ volatile("rdfsbase %0" : "=r"(fs));
+	return fs;
+}
 
 /* The private pages of each child, by environment slot, until exo_wait drops them. */
 #define MAX_CHILDREN 32
@@ -59,6 +74,12 @@ void exo_child_entry(long arg);
 void exo_child_entry(long arg)
 {
 	exo_upcall_forget(); /* the registration was the parent's */
+	if (child_fs_base) { /* a new environment starts with FS base 0 */
+		if (exo_info->cpu_features & EXO_CPU_FSGSBASE)
+			__asm__ volatile("wrfsbase %0" ::"r"(child_fs_base) : "memory");
+		else
+			sys_set_fs_base(child_fs_base);
+	}
 	exit(child_fn(arg));
 }
 
@@ -94,6 +115,7 @@ long exo_spawn_create(int (*fn)(long), uint64_t quota)
 		return -EXO_ENOSPC;
 	}
 	child_fn = fn; /* copied into the child with the rest of .data */
+	child_fs_base = exo_tls_base();
 	for (uint64_t i = 0; i < einfo->nbootmap; i++) {
 		uint64_t va = einfo->bootmap[i].va;
 		unsigned prot = einfo->bootmap[i].prot;

@@ -5,8 +5,8 @@
 #
 # One source, bench/bench.c, two builds against the same C library, musl 1.2.3:
 #   exo:   $(B)/user/bench.elf, with tools/exo-cc against exo's musl and ExOS
-#          (-D__exo__), plus libexo's exo_spawn (lib/spawn.c, which needs only
-#          kernel-call stubs and the C library's memcpy and exit)
+#          (-D__exo__); libexos.a includes libexo's exo_spawn (lib/spawn.c, which
+#          needs only kernel-call stubs and the C library's memcpy and exit)
 #   Linux: $(B)/bench/bench-linux, static with Debian's musl (musl-gcc), packed
 #          as /init into $(B)/bench/initrd-linux.cpio by our own tools/mkcpio.c
 # tools/bench.sh boots both and writes $(B)/bench/results.json, ratios.svg and
@@ -20,11 +20,11 @@
 PROG_ELFS += $(B)/user/bench.elf
 
 # Compiled and linked in one step, like user/musl/ programs; the header dependencies go to bench-exo.d.
-$(B)/user/bench.elf: bench/bench.c $(B)/u/lib/spawn.o tools/exo-cc $(B)/exos/libexos.a $(B)/exos/crt_exos.o \
+$(B)/user/bench.elf: bench/bench.c tools/exo-cc $(B)/exos/libexos.a $(B)/exos/crt_exos.o \
 		     $(B)/musl/built.stamp $(FLAGS_STAMP)
 	@mkdir -p $(@D) $(B)/bench
 	$(EXO_CC) -std=gnu11 -O2 -g $(WARN) -D__exo__ -Iinc -MMD -MP -MF $(B)/bench/bench-exo.d -MT $@ \
-		-o $@ $< $(B)/u/lib/spawn.o
+		-o $@ $<
 
 BENCH_MUSL_GCC ?= musl-gcc
 BENCH_LINUX := $(B)/bench/bench-linux

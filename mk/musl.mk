@@ -14,10 +14,12 @@
 #    pinned sums, an override, this file or the compiler change; then it starts
 #    again from a fresh unpack (musl's own Makefile does not track headers).
 # 3. ExOS: exos/*.c (compiled against musl's headers for Linux's numbers and
-#    layouts) plus libexo's upcall entry (lib/upcall.c, lib/upcall_entry.S) make
+#    layouts) plus libexo's upcall entry (lib/upcall.c, lib/upcall_entry.S) and exo_spawn
+#    (lib/spawn.c) make
 #    $(B)/exos/libexos.a; exos/crt_exos.S is the entry of every musl program.
 # 4. Programs: tools/exo-cc compiles and links an ordinary C program against
-#    them. user/musl/NAME.c becomes $(B)/user/musl/NAME.elf, one of PROG_ELFS.
+#    them. user/musl/NAME.c becomes $(B)/user/musl/NAME.elf, one of PROG_ELFS (with
+#    inc/ on the include path, so a program may also use <exo/lib.h> for the kernel's calls).
 
 MUSL_VERSION := 1.2.3
 MUSL_DEB_VERSION := 1.2.3-1
@@ -65,7 +67,8 @@ $(MUSL_LIBC) $(MUSL)/lib/crti.o $(MUSL)/lib/crtn.o: $(MUSL_STAMP)
 # ---- ExOS ----
 EXOS_CFLAGS := -std=gnu11 -O2 -g $(WARN) -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	       -fno-asynchronous-unwind-tables -nostdinc -isystem $(MUSL)/include -Iinc -MMD -MP
-EXOS_OBJS := $(patsubst exos/%.c,$(B)/exos/%.o,$(wildcard exos/*.c)) $(B)/u/lib/upcall.o $(B)/u/lib/upcall_entry.o
+EXOS_OBJS := $(patsubst exos/%.c,$(B)/exos/%.o,$(wildcard exos/*.c)) $(B)/u/lib/upcall.o $(B)/u/lib/upcall_entry.o \
+	$(B)/u/lib/spawn.o
 EXOS_LIB := $(B)/exos/libexos.a
 EXOS_CRT := $(B)/exos/crt_exos.o
 
@@ -86,4 +89,4 @@ PROG_ELFS += $(MUSL_PROGS)
 
 $(B)/user/musl/%.elf: user/musl/%.c tools/exo-cc $(EXOS_LIB) $(EXOS_CRT) $(MUSL_STAMP)
 	@mkdir -p $(@D)
-	$(EXO_CC) -std=gnu11 -O2 -g $(WARN) -o $@ $<
+	$(EXO_CC) -std=gnu11 -O2 -g $(WARN) -Iinc -o $@ $<

@@ -81,6 +81,8 @@ void exo_upcall_forget(void);
 long exo_spawn_create(int (*fn)(long), uint64_t quota);
 long exo_spawn_start(long env, long arg);
 long exo_spawn(int (*fn)(long), long arg, uint64_t quota);
+/* The FS base (thread pointer) a spawned child inherits; a runtime that sets it overrides this. */
+unsigned long exo_tls_base(void);
 int exo_wait(long env);
 
 /* Tests: print a check's result; count failures for test_finish. */
