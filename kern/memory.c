@@ -226,8 +226,8 @@ static long bind_target(unsigned long env, struct env **target)
 	return cap_lookup_env(self(), env, EXO_RIGHT_CONTROL, target);
 }
 
-/* Check one bind: returns the capability id or an error. */
-static long check_bind(uint64_t va, uint64_t slot, uint64_t prot)
+/* Check one bind through slot of holder's table: returns the capability id or an error. */
+static long check_bind(struct env *holder, uint64_t va, uint64_t slot, uint64_t prot)
 {
 	long err = bind_check_va(va);
 	if (!err)
@@ -235,7 +235,7 @@ static long check_bind(uint64_t va, uint64_t slot, uint64_t prot)
 	if (err)
 		return err;
 	unsigned need = (unsigned)prot | EXO_RIGHT_R;
-	return cap_lookup(self(), slot, EXO_CAP_PAGE, need);
+	return cap_lookup(holder, slot, EXO_CAP_PAGE, need);
 }
 
 /* Check a protect of an existing binding in t. */
@@ -259,7 +259,7 @@ long kc_bind(unsigned long env, unsigned long va, unsigned long slot, unsigned l
 	long err = bind_target(env, &t);
 	if (err < 0)
 		return err;
-	long id = check_bind(va, slot, prot);
+	long id = check_bind(self(), va, slot, prot);
 	if (id < 0)
 		return id;
 	return bind_page(t, va, (uint32_t)id, (unsigned)prot | EXO_PROT_R);
@@ -312,6 +312,8 @@ static pte_t *batch_pte[EXO_BATCH_MAX]; /* a PROTECT's entry, found while checki
 static size_t batch_first_change;
 static bool batch_changes_before(size_t i) { return batch_first_change < i; }
 
+static bool is_bind_op(const struct exo_bind_op *op) { return op->op == EXO_OP_BIND || op->op == EXO_OP_BIND_THEIRS; }
+
 /*
  * Check op i against the state the earlier ops of the batch will leave
  * (a protect or unbind may follow a bind of the same page in the batch).
@@ -323,7 +325,8 @@ static long check_batch_op(struct env *t, size_t i)
 
 	switch (op->op) {
 	case EXO_OP_BIND:
-		r = check_bind(op->va, op->slot, op->prot);
+	case EXO_OP_BIND_THEIRS:
+		r = check_bind(op->op == EXO_OP_BIND ? self() : t, op->va, op->slot, op->prot);
 		if (r >= 0)
 			batch_ids[i] = (uint32_t)r;
 		return r < 0 ? r : 0;
@@ -336,7 +339,7 @@ static long check_batch_op(struct env *t, size_t i)
 		for (size_t j = batch_changes_before(i) ? i : 0; j-- > 0;) {
 			if (batch_ops[j].va != op->va)
 				continue;
-			have = batch_ops[j].op == EXO_OP_UNBIND ? -2 : (batch_ops[j].op == EXO_OP_BIND ? (long)j : -1);
+			have = batch_ops[j].op == EXO_OP_UNBIND ? -2 : (is_bind_op(&batch_ops[j]) ? (long)j : -1);
 			if (have != -1)
 				break;
 		}
@@ -376,14 +379,14 @@ long kc_bind_batch(unsigned long env, const struct exo_bind_op *ops, unsigned lo
 	size_t nbind = 0;
 	batch_first_change = n;
 	for (size_t i = 0; i < n; i++)
-		if (batch_ops[i].op == EXO_OP_BIND || batch_ops[i].op == EXO_OP_UNBIND) {
+		if (is_bind_op(&batch_ops[i]) || batch_ops[i].op == EXO_OP_UNBIND) {
 			batch_first_change = i;
 			break;
 		}
 	for (size_t i = 0; i < n; i++) {
 		if ((err = check_batch_op(t, i)) < 0)
 			return err;
-		if (batch_ops[i].op == EXO_OP_BIND)
+		if (is_bind_op(&batch_ops[i]))
 			batch_vas[nbind++] = batch_ops[i].va;
 	}
 	/* Reserve what the binds may need so that applying cannot fail half-way. */
@@ -393,7 +396,7 @@ long kc_bind_batch(unsigned long env, const struct exo_bind_op *ops, unsigned lo
 		return -EXO_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct exo_bind_op *op = &batch_ops[i];
-		if (op->op == EXO_OP_BIND)
+		if (is_bind_op(op))
 			err = bind_page(t, op->va, batch_ids[i], op->prot | EXO_PROT_R);
 		else if (op->op == EXO_OP_UNBIND)
 			err = unbind_page(t, op->va);

@@ -60,11 +60,18 @@ struct exo_cap {
 #define EXO_BIND_ACCESSED 0x200
 #define EXO_BIND_DIRTY 0x400
 
-/* One operation of bind_batch(). */
-enum exo_bind_op_kind { EXO_OP_BIND = 1, EXO_OP_UNBIND = 2, EXO_OP_PROTECT = 3 };
+/*
+ * One operation of bind_batch(). EXO_OP_BIND binds through a capability in
+ * the caller's table; EXO_OP_BIND_THEIRS through one in the target
+ * environment's own table (the caller holds CONTROL over the target, so it may
+ * use what the target holds): a library OS setting up a child binds the pages
+ * it granted the child with the child's own capabilities, so that the
+ * bindings last as long as the child keeps them, whatever the parent drops.
+ */
+enum exo_bind_op_kind { EXO_OP_BIND = 1, EXO_OP_UNBIND = 2, EXO_OP_PROTECT = 3, EXO_OP_BIND_THEIRS = 4 };
 struct exo_bind_op {
 	uint32_t op;   /* enum exo_bind_op_kind */
-	uint32_t slot; /* page capability (EXO_OP_BIND only) */
+	uint32_t slot; /* page capability (EXO_OP_BIND: the caller's slot; EXO_OP_BIND_THEIRS: the target's) */
 	uint64_t va;   /* page-aligned, below EXO_BIND_TOP */
 	uint32_t prot; /* EXO_PROT_* (BIND and PROTECT) */
 	uint32_t pad;

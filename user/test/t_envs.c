@@ -8,6 +8,9 @@
  *   t_envs abort      abort protocol: the hog ignores the request, the kernel
  *                     takes the pages and lists them in its repossession vector
  *   t_envs yieldto    directed yield runs the named environment next
+ *   t_envs theirs     a parent binds a child's pages with the child's own
+ *                     capabilities (EXO_OP_BIND_THEIRS): they outlive the
+ *                     parent's
  * A mailbox page, bound in every environment, carries the handshakes.
  */
 #include <exo/lib.h>
@@ -100,6 +103,49 @@ static void test_share(long mbox)
 	check(mb->result == 0, "the reader's write to a read-only binding ended it");
 	check(EXO_PAGE_RECORDS[EXO_CAP_TABLE[page].object].ncaps == 1, "the children's capabilities went with them");
 	check(EXO_ENV_INFO->usage == usage0, "exo_wait gave back the children's private pages");
+}
+
+/* ---- theirs ---- */
+
+static int theirs_child(long unused)
+{
+	(void)unused;
+	long ok = *(volatile long *)SHARED == 0x7E1125;
+	ok &= (sys_binding_bits(EXO_CAP_SELF, SHARED, 0) & EXO_BIND_PRESENT) != 0;
+	ok &= (sys_binding_bits(EXO_CAP_SELF, SHARED + 4096, 0) & (EXO_PROT_W | EXO_BIND_PRESENT)) ==
+	      (EXO_PROT_W | EXO_BIND_PRESENT);
+	*(volatile long *)(SHARED + 4096) = 5;
+	mb->result = ok ? 1 : -1;
+	return 0;
+}
+
+static void test_theirs(long mbox)
+{
+	long p1 = sys_page_alloc(EXO_PPN_ANY), p2 = sys_page_alloc(EXO_PPN_ANY);
+	check(p1 > 0 && p2 > 0 && sys_bind(EXO_CAP_SELF, SHARED, (unsigned long)p1, EXO_PROT_R | EXO_PROT_W) == 0,
+	      "two pages");
+	*(volatile long *)SHARED = 0x7E1125;
+	check(sys_unbind(EXO_CAP_SELF, SHARED) == 0, "parent unbinds its view");
+	long c = child_with_mailbox(theirs_child, mbox, 64);
+	check(c > 0, "child made");
+	long s1 = sys_cap_grant((unsigned long)p1, (unsigned long)c, EXO_RIGHT_R);
+	long s2 = sys_cap_grant((unsigned long)p2, (unsigned long)c, EXO_RIGHT_R | EXO_RIGHT_W);
+	check(s1 > 0 && s2 > 0, "grants to the child");
+	struct exo_bind_op ops[3] = {
+		{EXO_OP_BIND_THEIRS, (uint32_t)s1, SHARED, EXO_PROT_R, 0},
+		{EXO_OP_BIND_THEIRS, (uint32_t)s2, SHARED + 4096, EXO_PROT_R | EXO_PROT_W, 0},
+		{EXO_OP_BIND_THEIRS, (uint32_t)s1, SHARED + 8192, EXO_PROT_R | EXO_PROT_W, 0},
+	};
+	check(sys_bind_batch((unsigned long)c, ops, 3) == -EXO_EPERM, "more rights than the child's capability: EPERM");
+	ops[2].slot = 4000;
+	check(sys_bind_batch((unsigned long)c, ops, 3) == -EXO_EBADCAP, "a slot the child does not hold: EBADCAP");
+	ops[2].slot = (uint32_t)s1;
+	ops[2].prot = EXO_PROT_R;
+	check(sys_bind_batch((unsigned long)c, ops, 3) == 3, "bind through the child's capabilities");
+	check(sys_cap_drop((unsigned long)p1) == 0 && sys_cap_drop((unsigned long)p2) == 0, "parent drops its own");
+	exo_spawn_start(c, 0);
+	exo_wait(c);
+	check(mb->result == 1, "the child's bindings outlived the parent's capabilities");
 }
 
 /* ---- isolate ---- */
@@ -323,8 +369,10 @@ int main(int argc, char **argv)
 		test_pressure(mbox, 2);
 	else if (!strcmp(what, "yieldto"))
 		test_yield_to(mbox);
+	else if (!strcmp(what, "theirs"))
+		test_theirs(mbox);
 	else
-		check(0, "usage: t_envs share|isolate|exhaust|coop|abort|yieldto");
+		check(0, "usage: t_envs share|isolate|exhaust|coop|abort|yieldto|theirs");
 	check(sys_kernel_check() >= 0, "kernel invariant check");
 	test_finish();
 }
