@@ -210,6 +210,60 @@ long kc_cap_grant(unsigned long slot, unsigned long env, unsigned long rights)
 	return to;
 }
 
+/* cap_grant_batch: the grants, copied in and checked whole before any is made. */
+static struct exo_grant_op grant_ops[EXO_BATCH_MAX];
+static uint32_t grant_parent[EXO_BATCH_MAX];
+static uint64_t grant_to_seen[EXO_NCAPS / 64]; /* to_slots of this batch; all clear between calls */
+
+/* Check grant i from e to target: its source capability id, or an error. */
+static long check_grant_op(struct env *e, struct env *target, const struct exo_grant_op *op)
+{
+	if (op->slot >= EXO_NCAPS || e->caps[op->slot].type == EXO_CAP_NONE)
+		return -EXO_EBADCAP;
+	long parent = cap_lookup(e, op->slot, e->caps[op->slot].type, EXO_RIGHT_GRANT);
+	if (parent < 0)
+		return parent;
+	if (op->rights & ~(uint32_t)(EXO_RIGHTS_PAGE_ALL | EXO_RIGHT_CONTROL))
+		return -EXO_EINVAL;
+	if ((op->rights & e->caps[op->slot].rights) != op->rights)
+		return -EXO_EPERM;
+	if (op->to_slot == EXO_CAP_SELF || op->to_slot >= EXO_NCAPS)
+		return -EXO_EINVAL;
+	if (grant_to_seen[op->to_slot / 64] & (1ULL << (op->to_slot % 64)))
+		return -EXO_EINVAL;
+	grant_to_seen[op->to_slot / 64] |= 1ULL << (op->to_slot % 64);
+	return target->caps[op->to_slot].type == EXO_CAP_NONE ? parent : -EXO_EBUSY;
+}
+
+static void grant_seen_clear(size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (grant_ops[i].to_slot < EXO_NCAPS)
+			grant_to_seen[grant_ops[i].to_slot / 64] = 0;
+}
+
+long kc_cap_grant_batch(unsigned long env, const struct exo_grant_op *ops, unsigned long n)
+{
+	struct env *e = self(), *target;
+	long err = cap_lookup_env(e, env, 0, &target);
+	if (err < 0)
+		return err;
+	if (n == 0 || n > EXO_BATCH_MAX)
+		return -EXO_EINVAL;
+	if (copy_from_user(grant_ops, (uint64_t)ops, n * sizeof(*ops)) < 0)
+		return -EXO_EFAULT;
+	for (size_t i = 0; i < n && err >= 0; i++) {
+		err = check_grant_op(e, target, &grant_ops[i]);
+		grant_parent[i] = (uint32_t)err;
+	}
+	grant_seen_clear(n);
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < n; i++)
+		cap_make_child(grant_parent[i], target, grant_ops[i].to_slot, grant_ops[i].rights);
+	return (long)n;
+}
+
 long kc_cap_revoke(unsigned long slot)
 {
 	struct env *e = self();

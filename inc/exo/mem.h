@@ -76,7 +76,21 @@ struct exo_bind_op {
 	uint32_t prot; /* EXO_PROT_* (BIND and PROTECT) */
 	uint32_t pad;
 };
-#define EXO_BATCH_MAX 512 /* operations in one bind_batch call */
+#define EXO_BATCH_MAX 512 /* operations in one bind_batch or cap_grant_batch call */
+
+/*
+ * One grant of cap_grant_batch(): a capability derived from the caller's
+ * slot, with rights, placed in slot to_slot of the receiver's table (which
+ * must be empty). Choosing the receiver's slot lets a library OS give a child
+ * the same slot numbers it uses itself, so the child's copy of the parent's
+ * page tables stays valid without translation (ExOS's fork).
+ */
+struct exo_grant_op {
+	uint32_t slot;    /* the caller's capability */
+	uint32_t to_slot; /* the receiver's slot: 1 .. EXO_NCAPS-1, empty */
+	uint32_t rights;  /* a subset of slot's rights */
+	uint32_t pad;
+};
 
 /* page_alloc: ask for this page number, or any free page. */
 #define EXO_PPN_ANY 0xFFFFFFFFFFFFFFFFUL

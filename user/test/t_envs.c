@@ -128,9 +128,29 @@ static void test_theirs(long mbox)
 	check(sys_unbind(EXO_CAP_SELF, SHARED) == 0, "parent unbinds its view");
 	long c = child_with_mailbox(theirs_child, mbox, 64);
 	check(c > 0, "child made");
-	long s1 = sys_cap_grant((unsigned long)p1, (unsigned long)c, EXO_RIGHT_R);
-	long s2 = sys_cap_grant((unsigned long)p2, (unsigned long)c, EXO_RIGHT_R | EXO_RIGHT_W);
-	check(s1 > 0 && s2 > 0, "grants to the child");
+	/* cap_grant_batch puts the child's capabilities in the slots we choose. */
+	long s1 = 700, s2 = 701;
+	struct exo_grant_op g[2] = {{(uint32_t)p1, (uint32_t)s1, EXO_RIGHT_R, 0},
+				    {(uint32_t)p2, (uint32_t)s2, EXO_RIGHT_R | EXO_RIGHT_W, 0}};
+	g[1].to_slot = (uint32_t)s1;
+	check(sys_cap_grant_batch((unsigned long)c, g, 2) == -EXO_EINVAL, "the same receiving slot twice: EINVAL");
+	g[1].to_slot = 0;
+	check(sys_cap_grant_batch((unsigned long)c, g, 2) == -EXO_EINVAL, "receiving slot 0: EINVAL");
+	g[1].to_slot = EXO_NCAPS;
+	check(sys_cap_grant_batch((unsigned long)c, g, 2) == -EXO_EINVAL, "receiving slot out of range: EINVAL");
+	g[1].to_slot = (uint32_t)s2;
+	g[1].rights = EXO_RIGHT_CONTROL;
+	check(sys_cap_grant_batch((unsigned long)c, g, 2) == -EXO_EPERM, "rights the source lacks: EPERM");
+	g[1].rights = EXO_RIGHT_R | EXO_RIGHT_W;
+	g[1].slot = 4095;
+	check(sys_cap_grant_batch((unsigned long)c, g, 2) == -EXO_EBADCAP, "an empty source slot: EBADCAP");
+	g[1].slot = (uint32_t)p2;
+	check(sys_cap_grant_batch((unsigned long)c, g, 0) == -EXO_EINVAL, "an empty batch: EINVAL");
+	check(sys_cap_grant_batch((unsigned long)c, (void *)0xFFFF800000000000UL, 2) == -EXO_EFAULT,
+	      "a kernel pointer: EFAULT");
+	check(sys_cap_grant_batch(EXO_CAP_SELF + 4000, g, 2) == -EXO_EBADCAP, "no environment capability: EBADCAP");
+	check(sys_cap_grant_batch((unsigned long)c, g, 2) == 2, "two grants into the slots we chose");
+	check(sys_cap_grant_batch((unsigned long)c, g, 1) == -EXO_EBUSY, "a receiving slot in use: EBUSY");
 	struct exo_bind_op ops[3] = {
 		{EXO_OP_BIND_THEIRS, (uint32_t)s1, SHARED, EXO_PROT_R, 0},
 		{EXO_OP_BIND_THEIRS, (uint32_t)s2, SHARED + 4096, EXO_PROT_R | EXO_PROT_W, 0},

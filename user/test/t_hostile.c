@@ -32,6 +32,7 @@ static long held[MAX_HELD]; /* page and env slots it made and may drop */
 static int nheld;
 static uint32_t own_tables[64], kernel_pages[64];
 static int ntables, nkernel;
+static struct exo_grant_op gops[40];
 static struct exo_bind_op ops[EXO_BATCH_MAX + 8];
 
 static void find_targets(void)
@@ -194,7 +195,7 @@ static long one_call(uint64_t *ok)
 {
 	long r;
 	uint64_t env = pick(4) ? EXO_CAP_SELF : any_slot(0);
-	uint64_t which = pick(22);
+	uint64_t which = pick(23);
 	if (verbose)
 		printf("op %lu env %lu\n", which, env);
 	switch (which) {
@@ -261,6 +262,18 @@ static long one_call(uint64_t *ok)
 				       any_va()); break;
 	case 19: r = sys_pct_call(any_env_id(), pick(3) ? pick(EXO_PCT_ENTRIES + 2) : any_value()); break;
 	case 20: r = sys_pct_send(pick(2) ? any_env_id() : EXO_ENV_INFO->id, pick(EXO_PCT_ENTRIES + 2)); break;
+	case 21: {
+		uint64_t n = pick(4) ? pick(40) : any_value();
+		for (size_t i = 0; i < sizeof(gops) / sizeof(gops[0]); i++)
+			gops[i] = (struct exo_grant_op){(uint32_t)any_slot(0), (uint32_t)(pick(2) ? any_slot(0) : any_value()),
+							(uint32_t)(any_value() & 0x3F), 0};
+		uint64_t to = pick(3) ? EXO_CAP_SELF : any_slot(0);
+		r = sys_cap_grant_batch(to, pick(8) ? gops : (const struct exo_grant_op *)any_value(), n);
+		if (r > 0 && to == EXO_CAP_SELF)
+			for (long i = 0; i < r; i++)
+				remember(gops[i].to_slot);
+		break;
+	}
 	default: r = sys_pct_return(); break;
 	}
 	if (r >= 0)
