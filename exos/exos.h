@@ -14,11 +14,12 @@ long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6
 long exos_syscall_init(void);
 
 /* Memory (vm.c): Linux semantics, results as the system calls return them. */
-void exos_vm_init(void);
+long exos_vm_init(void); /* 0 or -errno */
 long exos_brk(unsigned long addr);
 long exos_mmap(unsigned long addr, unsigned long len, long prot, long flags, long fd, long off);
 long exos_munmap(unsigned long addr, unsigned long len);
 long exos_mprotect(unsigned long addr, unsigned long len, long prot);
+long exos_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, long flags, unsigned long new_addr);
 
 /* A negative exo error code as a negative Linux errno. */
 long exos_errno(long exo_err);

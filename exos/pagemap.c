@@ -30,7 +30,7 @@ struct exos_vpage *exos_pagemap_insert(uint64_t vpn)
 	unsigned long i = hash(vpn);
 	while (map[i].vpn != 0)
 		i = NEXT(i);
-	map[i] = (struct exos_vpage){.vpn = vpn, .slot = EXOS_NO_PAGE, .prot = 0};
+	map[i] = (struct exos_vpage){.vpn = vpn, .slot = EXOS_NO_PAGE};
 	map_used++;
 	return &map[i];
 }
@@ -52,3 +52,5 @@ void exos_pagemap_erase(struct exos_vpage *e)
 }
 
 unsigned long exos_pagemap_used(void) { return map_used; }
+
+struct exos_vpage *exos_pagemap_table(void) { return map; }

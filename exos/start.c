@@ -69,10 +69,11 @@ void __exos_start_c(char *cmdline)
 	block[1 + argc + 1] = 0; /* envp: empty */
 	fill_auxv(&block[1 + argc + 2], random16, argc ? argv[0] : "");
 
-	exos_vm_init();
-	long r = exos_syscall_init();
+	long r = exos_vm_init();
+	if (r == 0)
+		r = exos_syscall_init();
 	if (r < 0) {
-		static const char msg[] = "exos: cannot register the system-call reflection handler\n";
+		static const char msg[] = "exos: cannot set up memory or the system-call reflection handler\n";
 		sys_cputs(msg, sizeof(msg) - 1);
 		sys_exit(127);
 	}

@@ -187,6 +187,8 @@ long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6
 		return exos_munmap((unsigned long)a1, (unsigned long)a2);
 	case SYS_mprotect:
 		return exos_mprotect((unsigned long)a1, (unsigned long)a2, a3);
+	case SYS_mremap:
+		return exos_mremap((unsigned long)a1, (unsigned long)a2, (unsigned long)a3, a4, (unsigned long)a5);
 	case SYS_arch_prctl:
 		return do_arch_prctl(a1, (unsigned long)a2);
 	case SYS_set_tid_address: /* no threads yet: nobody is told when this one ends */

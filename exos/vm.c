@@ -1,31 +1,34 @@
 /*
- * ExOS memory, first cut: brk, and anonymous private mmap/munmap/mprotect.
+ * ExOS virtual memory: regions, demand-zero pages, copy-on-write, brk,
+ * mmap/munmap/mprotect/mremap and the page-fault handler (vm.h says how the
+ * pieces fit).
  *
- * Every page ExOS hands out is a page of its own (page_alloc: zeroed, charged
- * to this environment) bound at its virtual address (bind). ExOS remembers
- * each virtual page it manages in a small hash table (pagemap.c): the slot of
- * its physical page (EXOS_NO_PAGE when it has none) and its Linux protection. A
- * PROT_NONE page keeps its physical page, unbound, so that its contents come
- * back when mprotect makes it accessible again. Pages are given to the
- * program eagerly (at mmap, brk or mprotect time); demand-zero pages, the
- * page-table structure of issue 6 item 3, and file or shared mappings come
- * later.
+ * Invariant: a page in the page map whose region allows access is bound with
+ * exos_vm_bind_prot() (so the only faults on it are copy-on-write writes); a
+ * page of a PROT_NONE region is not bound but keeps its physical page, so its
+ * contents come back when mprotect makes it accessible again.
  *
  * Layout: the break starts at the first page after the program's image
- * (_end) and may grow by BRK_MAX; mmap without MAP_FIXED hands out addresses
- * upwards from MMAP_BASE and never reuses them.
+ * (_end) and may grow by BRK_MAX; mmap without MAP_FIXED takes the lowest
+ * gap at or above MMAP_BASE that fits (or the hint, when it is free); the
+ * main stack is a region of EXOS_STACK_MAX below EXO_BOOTSTACK_TOP. Mappings
+ * stay below EXOS_MAP_TOP: above it lie ExOS's own areas (the process table).
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 #include "exos.h"
-#include "pagemap.h"
+#include "vm.h"
 
 #define BRK_MAX (1UL << 30)
 #define MMAP_BASE 0x10000000000UL /* 1 TiB */
-#define MMAP_TOP 0x7E0000000000UL /* well below the boot stack */
 #define PAGE_UP(x) (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+#define MREMAP_MAYMOVE_ 1
+#define MREMAP_FIXED_ 2
 
-static unsigned long brk_start, brk_cur, mmap_next;
+struct exos_region exos_regions[EXOS_MAX_REGIONS];
+int exos_nregions;
+static unsigned long brk_start, brk_cur;
 
 extern char _end[]; /* end of the program's image (defined by the linker) */
 
@@ -45,107 +48,326 @@ long exos_errno(long exo_err)
 	}
 }
 
-void exos_vm_init(void)
+/* ---- regions ---- */
+
+/* The index of the first region that ends above va (exos_nregions if none). */
+static int region_index(uint64_t va)
 {
-	brk_start = brk_cur = PAGE_UP((unsigned long)_end);
-	mmap_next = MMAP_BASE;
+	int lo = 0, hi = exos_nregions;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (exos_regions[mid].end <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct exos_region *exos_region_of(uint64_t va)
+{
+	int i = region_index(va);
+	return i < exos_nregions && exos_regions[i].start <= va ? &exos_regions[i] : NULL;
+}
+
+/* Make va a boundary between regions (splitting the one around it). Needs a free entry. */
+static void region_split(uint64_t va)
+{
+	int i = region_index(va);
+	if (i == exos_nregions || exos_regions[i].start >= va)
+		return;
+	memmove(&exos_regions[i + 1], &exos_regions[i], (size_t)(exos_nregions - i) * sizeof(exos_regions[0]));
+	exos_nregions++;
+	exos_regions[i].end = va;
+	exos_regions[i + 1].start = va;
+}
+
+/* Room for the splits and additions of one call (at most six)? */
+static int regions_have_room(void) { return exos_nregions + 6 <= EXOS_MAX_REGIONS; }
+
+static int same_kind(const struct exos_region *a, const struct exos_region *b)
+{
+	return a->end == b->start && a->prot == b->prot && a->flags == b->flags;
+}
+
+static void region_delete(int i, int n)
+{
+	memmove(&exos_regions[i], &exos_regions[i + n], (size_t)(exos_nregions - i - n) * sizeof(exos_regions[0]));
+	exos_nregions -= n;
+}
+
+/* Join region i with its neighbours where they are alike. */
+static void region_merge_around(int i)
+{
+	if (i + 1 < exos_nregions && same_kind(&exos_regions[i], &exos_regions[i + 1])) {
+		exos_regions[i].end = exos_regions[i + 1].end;
+		region_delete(i + 1, 1);
+	}
+	if (i > 0 && same_kind(&exos_regions[i - 1], &exos_regions[i])) {
+		exos_regions[i - 1].end = exos_regions[i].end;
+		region_delete(i, 1);
+	}
+}
+
+/* Add [start, end), which no region overlaps. -ENOMEM when the table is full. */
+static long region_add(uint64_t start, uint64_t end, uint32_t prot, uint32_t flags)
+{
+	if (exos_nregions == EXOS_MAX_REGIONS)
+		return -ENOMEM;
+	int i = region_index(start);
+	memmove(&exos_regions[i + 1], &exos_regions[i], (size_t)(exos_nregions - i) * sizeof(exos_regions[0]));
+	exos_nregions++;
+	exos_regions[i] = (struct exos_region){start, end, prot, flags};
+	region_merge_around(i);
+	return 0;
+}
+
+/* Does any region overlap [start, end)? */
+static int range_used(uint64_t start, uint64_t end)
+{
+	int i = region_index(start);
+	return i < exos_nregions && exos_regions[i].start < end;
+}
+
+/* Is every page of [start, end) in some region? */
+static int range_covered(uint64_t start, uint64_t end)
+{
+	for (int i = region_index(start); start < end; i++) {
+		if (i == exos_nregions || exos_regions[i].start > start)
+			return 0;
+		start = exos_regions[i].end;
+	}
+	return 1;
+}
+
+/* The lowest gap of len bytes in [lo, EXOS_MAP_TOP), or 0. */
+static uint64_t find_gap(uint64_t lo, uint64_t len)
+{
+	uint64_t at = lo;
+	for (int i = region_index(lo); i < exos_nregions && exos_regions[i].start < EXOS_MAP_TOP; i++) {
+		if (exos_regions[i].start >= at + len)
+			break;
+		if (exos_regions[i].end > at)
+			at = exos_regions[i].end;
+	}
+	return at + len <= EXOS_MAP_TOP && at + len > at ? at : 0;
 }
 
 /* ---- pages ---- */
 
-static unsigned exo_prot(long prot)
+static uint64_t va_of(const struct exos_vpage *e) { return e->vpn << PAGE_SHIFT; }
+
+static unsigned exo_prot_of(uint32_t prot)
 {
+	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return 0;
 	return EXO_PROT_R | (prot & PROT_WRITE ? EXO_PROT_W : 0) | (prot & PROT_EXEC ? EXO_PROT_X : 0);
 }
 
-/* Give e a fresh zeroed page and bind it with e->prot (unless PROT_NONE). */
-static long page_fill(struct exos_vpage *e)
+/* May this process write the page in place: its capability has W and no other capability names the page. */
+static int page_ours_alone(const struct exos_vpage *e)
 {
-	long s = sys_page_alloc(EXO_PPN_ANY);
-	if (s < 0)
-		return exos_errno(s);
-	if (e->prot != PROT_NONE) {
-		long r = sys_bind(EXO_CAP_SELF, e->vpn << PAGE_SHIFT, (unsigned long)s, exo_prot(e->prot));
-		if (r < 0) {
-			sys_cap_drop((unsigned long)s);
-			return exos_errno(r);
-		}
-	}
-	e->slot = (uint32_t)s;
+	const volatile struct exo_cap *c = &EXO_CAP_TABLE[e->slot];
+	return (c->rights & EXO_RIGHT_W) && EXO_PAGE_RECORDS[c->object].ncaps == 1;
+}
+
+unsigned exos_vm_bind_prot(const struct exos_region *r, const struct exos_vpage *e)
+{
+	unsigned p = exo_prot_of(r->prot);
+	if ((p & EXO_PROT_W) && !(r->flags & EXOS_RG_SHARED) && !page_ours_alone(e))
+		p &= ~(unsigned)EXO_PROT_W;
+	return p;
+}
+
+/* Bring e's binding to `want` (0: unbound). */
+static long page_set_binding(struct exos_vpage *e, unsigned want)
+{
+	long r = 0;
+	if (want == e->bound)
+		return 0;
+	if (want == 0)
+		r = sys_unbind(EXO_CAP_SELF, va_of(e));
+	else if (e->bound == 0)
+		r = sys_bind(EXO_CAP_SELF, va_of(e), e->slot, want);
+	else
+		r = sys_protect(EXO_CAP_SELF, va_of(e), want);
+	if (r < 0)
+		return exos_errno(r);
+	e->bound = (uint16_t)want;
 	return 0;
 }
 
-/* Forget the page at e: unbind it and give its physical page back. */
-static void page_free(struct exos_vpage *e)
+/* Forget e: unbind it and give its physical page back. */
+static void page_release(struct exos_vpage *e)
 {
-	if (e->slot != EXOS_NO_PAGE) {
-		if (e->prot != PROT_NONE)
-			sys_unbind(EXO_CAP_SELF, e->vpn << PAGE_SHIFT);
-		sys_cap_drop(e->slot);
-	}
+	if (e->bound)
+		sys_unbind(EXO_CAP_SELF, va_of(e));
+	sys_cap_drop(e->slot);
 	exos_pagemap_erase(e);
 }
 
-static void unmap_range(unsigned long va, unsigned long npages)
+/* A zeroed page at vpn for region r, bound as r allows. */
+static long page_new(uint64_t vpn, const struct exos_region *r)
 {
-	for (unsigned long i = 0; i < npages; i++) {
-		struct exos_vpage *e = exos_pagemap_lookup((va >> PAGE_SHIFT) + i);
-		if (e)
-			page_free(e);
+	struct exos_vpage *e = exos_pagemap_insert(vpn);
+	if (!e)
+		return -ENOMEM;
+	long s = sys_page_alloc(EXO_PPN_ANY);
+	if (s < 0) {
+		exos_pagemap_erase(e);
+		return exos_errno(s);
 	}
-}
-
-static int range_has_pages(unsigned long va, unsigned long npages)
-{
-	for (unsigned long i = 0; i < npages; i++)
-		if (exos_pagemap_lookup((va >> PAGE_SHIFT) + i))
-			return 1;
-	return 0;
+	e->slot = (uint32_t)s;
+	long err = page_set_binding(e, exo_prot_of(r->prot));
+	if (err < 0)
+		page_release(e);
+	return err;
 }
 
 /*
- * Map npages fresh pages at va with prot, replacing whatever ExOS had there
- * (PROT_NONE: reserved, no physical page). On failure nothing is left
- * mapped in the range.
+ * Copy-on-write: give e a page of its own with the same contents, bound as r
+ * allows (writable). The old page is read through its binding into a buffer
+ * on the handler's stack; no second mapping is needed.
  */
-static long map_range(unsigned long va, unsigned long npages, long prot)
+static long page_copy(struct exos_vpage *e, const struct exos_region *r)
 {
-	unmap_range(va, npages);
-	for (unsigned long i = 0; i < npages; i++) {
-		struct exos_vpage *e = exos_pagemap_insert((va >> PAGE_SHIFT) + i);
-		long r = e ? 0 : -ENOMEM;
-		if (e) {
-			e->prot = (uint32_t)prot;
-			if (prot != PROT_NONE && (r = page_fill(e)) < 0)
-				exos_pagemap_erase(e);
+	uint64_t buf[PAGE_SIZE / 8];
+	memcpy(buf, (const void *)va_of(e), PAGE_SIZE);
+	long s = sys_page_alloc(EXO_PPN_ANY);
+	if (s < 0)
+		return exos_errno(s);
+	long err = sys_bind(EXO_CAP_SELF, va_of(e), (unsigned long)s, exo_prot_of(r->prot));
+	if (err < 0) {
+		sys_cap_drop((unsigned long)s);
+		return exos_errno(err);
+	}
+	memcpy((void *)va_of(e), buf, PAGE_SIZE);
+	sys_cap_drop(e->slot);
+	e->slot = (uint32_t)s;
+	e->bound = (uint16_t)exo_prot_of(r->prot);
+	return 0;
+}
+
+/* Release every page in [start, end). Walks the range or the whole table, whichever is shorter. */
+static void release_range(uint64_t start, uint64_t end)
+{
+	uint64_t first = start >> PAGE_SHIFT, last = end >> PAGE_SHIFT;
+	if (last - first <= exos_pagemap_used()) {
+		for (uint64_t v = first; v < last; v++) {
+			struct exos_vpage *e = exos_pagemap_lookup(v);
+			if (e)
+				page_release(e);
 		}
-		if (r < 0) {
-			unmap_range(va, i);
-			return r;
-		}
+		return;
+	}
+	struct exos_vpage *map = exos_pagemap_table();
+	for (unsigned long i = 0; i < EXOS_PAGEMAP_SIZE;) {
+		if (map[i].vpn >= first && map[i].vpn < last)
+			page_release(&map[i]); /* a later entry may shift into i: look at i again */
+		else
+			i++;
+	}
+}
+
+/* Rebind the pages of [start, end), which lies in region r, after r's protection changed. */
+static long rebind_range(uint64_t start, uint64_t end, const struct exos_region *r)
+{
+	for (uint64_t v = start >> PAGE_SHIFT; v < end >> PAGE_SHIFT; v++) {
+		struct exos_vpage *e = exos_pagemap_lookup(v);
+		long err = e ? page_set_binding(e, exos_vm_bind_prot(r, e)) : 0;
+		if (err < 0)
+			return err;
 	}
 	return 0;
 }
 
-/* Change the protection of one managed page. */
-static long protect_page(struct exos_vpage *e, long prot)
+/* Remove [start, end) from the regions and free its pages. Needs regions_have_room(). */
+static void unmap_range(uint64_t start, uint64_t end)
 {
-	unsigned long va = e->vpn << PAGE_SHIFT;
-	long r = 0;
-	if (e->slot == EXOS_NO_PAGE) {
-		e->prot = (uint32_t)prot;
-		return prot == PROT_NONE ? 0 : page_fill(e);
+	region_split(start);
+	region_split(end);
+	int i = region_index(start), j = i;
+	while (j < exos_nregions && exos_regions[j].end <= end)
+		j++;
+	region_delete(i, j - i);
+	release_range(start, end);
+}
+
+/* Give every page of [start, end) (in region r) a physical page now. */
+static long populate(uint64_t start, uint64_t end, const struct exos_region *r)
+{
+	for (uint64_t v = start >> PAGE_SHIFT; v < end >> PAGE_SHIFT; v++) {
+		long err = exos_pagemap_lookup(v) ? 0 : page_new(v, r);
+		if (err < 0)
+			return err;
 	}
-	if (prot == PROT_NONE)
-		r = e->prot == PROT_NONE ? 0 : sys_unbind(EXO_CAP_SELF, va);
-	else if (e->prot == PROT_NONE)
-		r = sys_bind(EXO_CAP_SELF, va, e->slot, exo_prot(prot));
-	else
-		r = sys_protect(EXO_CAP_SELF, va, exo_prot(prot));
-	if (r < 0)
-		return exos_errno(r);
-	e->prot = (uint32_t)prot;
 	return 0;
+}
+
+/* ---- the page-fault handler ---- */
+
+#define PF_WRITE 0x2
+#define PF_FETCH 0x10
+
+int exos_vm_fault(struct exo_upcall *u)
+{
+	uint64_t va = u->addr & ~(PAGE_SIZE - 1);
+	struct exos_region *r = exos_region_of(va);
+	if (!r)
+		return -1;
+	if (((u->err & PF_WRITE) && !(r->prot & PROT_WRITE)) || ((u->err & PF_FETCH) && !(r->prot & PROT_EXEC)) ||
+	    !(r->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return -1;
+	struct exos_vpage *e = exos_pagemap_lookup(va >> PAGE_SHIFT);
+	if (!e)
+		return page_new(va >> PAGE_SHIFT, r) < 0 ? -1 : 0;
+	if ((u->err & PF_WRITE) && (e->bound & EXO_PROT_R) && !(e->bound & EXO_PROT_W) && !(r->flags & EXOS_RG_SHARED) &&
+	    !page_ours_alone(e))
+		return page_copy(e, r) < 0 ? -1 : 0;
+	/* Ours alone now (the sharer let go), or bound short of what the region allows: rebind. */
+	unsigned want = exos_vm_bind_prot(r, e);
+	if (want == e->bound)
+		return -1; /* the binding already allows this access: not ours to serve */
+	return page_set_binding(e, want) < 0 ? -1 : 0;
+}
+
+static int fault_upcall(struct exo_upcall *u) { return exos_vm_fault(u); }
+
+/* ---- start-up: adopt what the kernel loaded ---- */
+
+static uint32_t linux_prot_of(unsigned exo)
+{
+	return PROT_READ | (exo & EXO_PROT_W ? PROT_WRITE : 0) | (exo & EXO_PROT_X ? PROT_EXEC : 0);
+}
+
+/* The pages the kernel bound (its boot map) join the page map; the image and the stack become regions. */
+static long adopt_boot_map(void)
+{
+	const volatile struct exo_envinfo *ei = EXO_ENV_INFO;
+	uint64_t stack_lo = EXO_BOOTSTACK_TOP - EXOS_STACK_MAX;
+	for (uint64_t i = 0; i < ei->nbootmap; i++) {
+		uint64_t va = ei->bootmap[i].va;
+		struct exos_vpage *e = exos_pagemap_insert(va >> PAGE_SHIFT);
+		if (!e)
+			return -ENOMEM;
+		e->slot = ei->bootmap[i].slot;
+		e->bound = (uint16_t)ei->bootmap[i].prot;
+		if ((va >= stack_lo && va < EXO_BOOTSTACK_TOP) || exos_region_of(va))
+			continue; /* the stack's region comes below; a page two segments share is in the first's */
+		long err = region_add(va, va + PAGE_SIZE, linux_prot_of(ei->bootmap[i].prot), EXOS_RG_IMAGE);
+		if (err < 0)
+			return err;
+	}
+	return region_add(stack_lo, EXO_BOOTSTACK_TOP, PROT_READ | PROT_WRITE, EXOS_RG_STACK);
+}
+
+long exos_vm_init(void)
+{
+	brk_start = brk_cur = PAGE_UP((unsigned long)_end);
+	long err = adopt_boot_map();
+	if (err < 0)
+		return err;
+	return exo_set_pagefault_handler(fault_upcall);
 }
 
 /* ---- the system calls ---- */
@@ -155,17 +377,23 @@ static int prot_ok(long prot) { return !(prot & ~(long)(PROT_READ | PROT_WRITE |
 /* exo never maps a page writable and executable: refused like a denied PROT_EXEC. */
 static int prot_wx(long prot) { return (prot & PROT_WRITE) && (prot & PROT_EXEC); }
 
+/* A range a program may map: start inside [USER_MIN, EXOS_MAP_TOP), len bytes fit below EXOS_MAP_TOP. */
+static int range_mappable(uint64_t start, uint64_t len)
+{
+	return start >= USER_MIN && start < EXOS_MAP_TOP && len <= EXOS_MAP_TOP - start;
+}
+
 long exos_brk(unsigned long addr)
 {
-	if (addr < brk_start || addr > brk_start + BRK_MAX)
+	if (addr < brk_start || addr > brk_start + BRK_MAX || !regions_have_room())
 		return (long)brk_cur;
-	unsigned long old_top = PAGE_UP(brk_cur), new_top = PAGE_UP(addr);
+	uint64_t old_top = PAGE_UP(brk_cur), new_top = PAGE_UP(addr);
 	if (new_top > old_top) {
-		unsigned long n = (new_top - old_top) >> PAGE_SHIFT;
-		if (range_has_pages(old_top, n) || map_range(old_top, n, PROT_READ | PROT_WRITE) < 0)
+		if (range_used(old_top, new_top) ||
+		    region_add(old_top, new_top, PROT_READ | PROT_WRITE, EXOS_RG_BRK) < 0)
 			return (long)brk_cur;
 	} else if (new_top < old_top) {
-		unmap_range(new_top, (old_top - new_top) >> PAGE_SHIFT);
+		unmap_range(new_top, old_top);
 	}
 	brk_cur = addr;
 	return (long)brk_cur;
@@ -173,40 +401,57 @@ long exos_brk(unsigned long addr)
 
 long exos_mmap(unsigned long addr, unsigned long len, long prot, long flags, long fd, long off)
 {
-	(void)fd;
-	(void)off;
-	if (len == 0 || !prot_ok(prot))
+	long type = flags & MAP_TYPE;
+	if (len == 0 || !prot_ok(prot) || (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE))
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS) || (flags & MAP_TYPE) != MAP_PRIVATE)
-		return -ENOSYS; /* files and shared memory: not yet */
+	if (!(flags & MAP_ANONYMOUS))
+		return fd < 0 ? -EBADF : -ENODEV; /* no files to map yet */
+	if (off & (long)(PAGE_SIZE - 1))
+		return -EINVAL;
 	if (prot_wx(prot))
 		return -EACCES;
-	if (len > MMAP_TOP)
+	if (len > EXOS_MAP_TOP)
 		return -ENOMEM;
-	unsigned long npages = PAGE_UP(len) >> PAGE_SHIFT, va;
+	uint64_t size = PAGE_UP(len), va;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & (PAGE_SIZE - 1))
 			return -EINVAL;
-		if (addr < USER_MIN || addr > EXO_BIND_TOP - (npages << PAGE_SHIFT))
+		if (!range_mappable(addr, size))
 			return -ENOMEM;
-		if ((flags & MAP_FIXED_NOREPLACE) && range_has_pages(addr, npages))
+		if ((flags & MAP_FIXED_NOREPLACE) && range_used(addr, addr + size))
 			return -EEXIST;
 		va = addr;
 	} else {
-		if (mmap_next + (npages << PAGE_SHIFT) > MMAP_TOP)
+		addr = PAGE_UP(addr);
+		va = addr && range_mappable(addr, size) && !range_used(addr, addr + size) ? addr : find_gap(MMAP_BASE, size);
+		if (!va)
 			return -ENOMEM;
-		va = mmap_next;
-		mmap_next += npages << PAGE_SHIFT;
 	}
-	long r = map_range(va, npages, prot);
-	return r < 0 ? r : (long)va;
+	if (!regions_have_room())
+		return -ENOMEM;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
+		unmap_range(va, va + size);
+	uint32_t rflags = type == MAP_PRIVATE ? 0 : EXOS_RG_SHARED;
+	if (region_add(va, va + size, (uint32_t)prot, rflags) < 0)
+		return -ENOMEM;
+	/* Shared pages exist from the start, so that a fork shares them rather than making its own. */
+	if ((rflags & EXOS_RG_SHARED) || (flags & MAP_POPULATE)) {
+		long err = populate(va, va + size, exos_region_of(va));
+		if (err < 0) {
+			unmap_range(va, va + size);
+			return err;
+		}
+	}
+	return (long)va;
 }
 
 long exos_munmap(unsigned long addr, unsigned long len)
 {
-	if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr >= EXO_BIND_TOP || len > EXO_BIND_TOP - addr)
+	if ((addr & (PAGE_SIZE - 1)) || len == 0 || !range_mappable(addr, PAGE_UP(len)))
 		return -EINVAL;
-	unmap_range(addr, PAGE_UP(len) >> PAGE_SHIFT);
+	if (!regions_have_room())
+		return -ENOMEM;
+	unmap_range(addr, addr + PAGE_UP(len));
 	return 0;
 }
 
@@ -216,16 +461,75 @@ long exos_mprotect(unsigned long addr, unsigned long len, long prot)
 		return -EINVAL;
 	if (prot_wx(prot))
 		return -EACCES;
-	if (addr >= EXO_BIND_TOP || len > EXO_BIND_TOP - addr)
+	uint64_t end = addr + PAGE_UP(len);
+	if (end < addr || !range_mappable(addr, end - addr) || !range_covered(addr, end) || !regions_have_room())
 		return -ENOMEM;
-	unsigned long npages = PAGE_UP(len) >> PAGE_SHIFT;
-	for (unsigned long i = 0; i < npages; i++)
-		if (!exos_pagemap_lookup((addr >> PAGE_SHIFT) + i))
-			return -ENOMEM; /* not all of it is mapped by ExOS */
-	for (unsigned long i = 0; i < npages; i++) {
-		long r = protect_page(exos_pagemap_lookup((addr >> PAGE_SHIFT) + i), prot);
-		if (r < 0)
-			return r;
+	region_split(addr);
+	region_split(end);
+	for (int i = region_index(addr); i < exos_nregions && exos_regions[i].start < end; i++) {
+		exos_regions[i].prot = (uint32_t)prot;
+		long err = rebind_range(exos_regions[i].start, exos_regions[i].end, &exos_regions[i]);
+		if (err < 0)
+			return err;
 	}
 	return 0;
+}
+
+/* Move the pages of [from, from + size) to [to, to + size) (free of pages) by rebinding them: no copy. */
+static void move_pages(uint64_t from, uint64_t to, uint64_t size)
+{
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		struct exos_vpage *e = exos_pagemap_lookup((from + off) >> PAGE_SHIFT);
+		if (!e)
+			continue;
+		uint32_t slot = e->slot;
+		unsigned bound = e->bound;
+		if (bound)
+			sys_unbind(EXO_CAP_SELF, from + off);
+		exos_pagemap_erase(e);
+		struct exos_vpage *n = exos_pagemap_insert((to + off) >> PAGE_SHIFT); /* room: one was just freed */
+		n->slot = slot;
+		if (bound && sys_bind(EXO_CAP_SELF, to + off, slot, bound) == 0)
+			n->bound = (uint16_t)bound;
+	}
+}
+
+long exos_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, long flags, unsigned long new_addr)
+{
+	if ((old & (PAGE_SIZE - 1)) || new_len == 0 || (flags & ~(long)(MREMAP_MAYMOVE_ | MREMAP_FIXED_)) ||
+	    ((flags & MREMAP_FIXED_) && !(flags & MREMAP_MAYMOVE_)))
+		return -EINVAL;
+	uint64_t osize = PAGE_UP(old_len), nsize = PAGE_UP(new_len);
+	struct exos_region *r = exos_region_of(old);
+	if (!r || osize == 0 || old + osize > r->end)
+		return -EFAULT;
+	if (!regions_have_room())
+		return -ENOMEM;
+	struct exos_region kind = *r;
+	if (!(flags & MREMAP_FIXED_) && nsize <= osize) {
+		if (nsize < osize)
+			unmap_range(old + nsize, old + osize);
+		return (long)old;
+	}
+	if (!(flags & MREMAP_FIXED_) && range_mappable(old, nsize) && !range_used(old + osize, old + nsize)) {
+		long err = region_add(old + osize, old + nsize, kind.prot, kind.flags);
+		return err < 0 ? err : (long)old;
+	}
+	if (!(flags & MREMAP_MAYMOVE_))
+		return -ENOMEM;
+	uint64_t to;
+	if (flags & MREMAP_FIXED_) {
+		if ((new_addr & (PAGE_SIZE - 1)) || !range_mappable(new_addr, nsize) ||
+		    (new_addr < old + osize && old < new_addr + nsize))
+			return -EINVAL;
+		to = new_addr;
+		unmap_range(to, to + nsize);
+	} else if (!(to = find_gap(MMAP_BASE, nsize))) {
+		return -ENOMEM;
+	}
+	if (region_add(to, to + nsize, kind.prot, kind.flags) < 0)
+		return -ENOMEM;
+	move_pages(old, to, nsize < osize ? nsize : osize);
+	unmap_range(old, old + osize);
+	return (long)to;
 }

@@ -1,0 +1,51 @@
+/*
+ * ExOS virtual memory (vm.c): the process's own page-table structure, of
+ * which the kernel's bindings are a cache.
+ *
+ * Two levels, both kept by ExOS in its own memory:
+ *   - regions: what the program asked for (mmap, brk, its image, its stack),
+ *     with Linux protections, sorted and non-overlapping;
+ *   - the page map (pagemap.h): the virtual pages that have a physical page,
+ *     with the capability slot of that page and how it is bound now.
+ * A page of a region that has no physical page yet is demand-zero: the first
+ * touch faults, and the fault handler allocates and binds a zeroed page.
+ *
+ * Copy-on-write needs no flag: a private page may be written in place only
+ * when this process's capability for it carries the W right and no other
+ * capability names the page (the kernel's exposed page record says how many
+ * do). Otherwise it is bound read-only and a write fault copies it. fork
+ * (proc.c) shares a process's pages with its child this way.
+ */
+#ifndef EXOS_VM_H
+#define EXOS_VM_H
+
+#include <stdint.h>
+#include "pagemap.h"
+
+struct exos_region {
+	uint64_t start, end; /* page-aligned: [start, end) */
+	uint32_t prot;       /* Linux PROT_* */
+	uint32_t flags;      /* EXOS_RG_* */
+};
+#define EXOS_RG_SHARED 1 /* MAP_SHARED: pages stay shared across fork and are never copied */
+#define EXOS_RG_STACK 2  /* the main stack: a demand-zero reserve below the pages the kernel gave */
+#define EXOS_RG_IMAGE 4  /* the program's image, as the kernel loaded it */
+#define EXOS_RG_BRK 8    /* the heap behind brk */
+
+#define EXOS_MAX_REGIONS 512
+#define EXOS_MAP_TOP 0x7E0000000000UL /* programs map below this; ExOS's own areas lie above */
+#define EXOS_STACK_MAX (8UL << 20) /* the main stack may grow to 8 MiB, as under Linux's default limit */
+
+extern struct exos_region exos_regions[EXOS_MAX_REGIONS];
+extern int exos_nregions;
+
+/* The region holding va, or NULL. */
+struct exos_region *exos_region_of(uint64_t va);
+
+/* The rights (EXO_PROT_*) page e of region r may be bound with now: W only when it is ours alone. */
+unsigned exos_vm_bind_prot(const struct exos_region *r, const struct exos_vpage *e);
+
+/* The page-fault upcall handler: 0 when the fault was served, -1 when it is the program's error. */
+int exos_vm_fault(struct exo_upcall *u);
+
+#endif
