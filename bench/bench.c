@@ -44,6 +44,8 @@
 #include <unistd.h>
 #ifdef __exo__
 #include <exo/lib.h> /* the kernel's interface: kernel calls, upcalls, exo_spawn */
+#include <exos/api.h> /* exos_vm_fault: faults the benchmark does not take go to ExOS */
+#include <sys/wait.h>
 #else
 #include <sched.h>
 #include <signal.h>
@@ -187,12 +189,12 @@ static inline void prot_page(volatile char *va, int rw)
 
 static inline void prot_region(int rw) { sys_bind_batch(EXO_CAP_SELF, region_ops[rw], NPAGES); }
 
-/* A write to a read-only binding: hand its address to the current operation. */
+/* A write to a read-only binding: hand its address to the current operation; the rest is ExOS's. */
 static int exo_fault(struct exo_upcall *u)
 {
-	if ((u->err & 3) != 3 || !on_fault)
-		return -1; /* not a write to a present page: a real fault */
-	return on_fault(u->addr);
+	if ((u->err & 3) == 3 && on_fault && on_fault(u->addr) == 0)
+		return 0;
+	return exos_vm_fault(u); /* demand-zero, copy-on-write: ExOS's pages */
 }
 
 static int set_fault_handler(void) { return exo_set_pagefault_handler(exo_fault) == 0 ? 0 : -1; }
@@ -764,10 +766,6 @@ static const char *op_yield(struct batch *b)
 /* fork_wait: fork a process that exits at once, and wait for it. */
 static const char *op_fork_wait(struct batch *b)
 {
-#ifdef __exo__
-	(void)b;
-	return "not yet on exo: needs ExOS fork";
-#else
 	fflush(stdout);
 	uint64_t t0 = rdtsc();
 	for (long i = 0; i < b->n; i++) {
@@ -778,7 +776,6 @@ static const char *op_fork_wait(struct batch *b)
 	}
 	b->ticks = (int64_t)(rdtsc() - t0) - empty_loop(b->n);
 	return NULL;
-#endif
 }
 
 /* spawn: fork, exec this program (which exits at once), wait. */
@@ -788,7 +785,7 @@ static const char *op_spawn(struct batch *b)
 {
 #ifdef __exo__
 	(void)b, (void)self_path;
-	return "not yet on exo: needs ExOS fork and exec";
+	return "not yet on exo: needs ExOS exec";
 #else
 	char *const args[] = {(char *)self_path, "exit", NULL};
 	char *const env[] = {NULL};

@@ -21,6 +21,9 @@ long exos_munmap(unsigned long addr, unsigned long len);
 long exos_mprotect(unsigned long addr, unsigned long len, long prot);
 long exos_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, long flags, unsigned long new_addr);
 
+/* Set the thread pointer to the one this process set last (a forked child starts without). */
+void exos_tls_restore(void);
+
 /* A negative exo error code as a negative Linux errno. */
 long exos_errno(long exo_err);
 

@@ -17,6 +17,7 @@
 #include <exo/cmdline.h>
 #include <elf.h>
 #include "exos.h"
+#include "proc.h"
 
 #define MAX_ARGS 128 /* the kernel passes at most 1023 bytes of command line */
 #define NAUX 7
@@ -54,6 +55,16 @@ static void fill_auxv(unsigned long *a, const uint64_t *random16, const char *ex
 		a[i] = v[i];
 }
 
+/* The last component of a path. */
+static const char *program_name(const char *path)
+{
+	const char *name = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/')
+			name = p + 1;
+	return name;
+}
+
 __attribute__((noreturn)) void __exos_start_c(char *cmdline);
 void __exos_start_c(char *cmdline)
 {
@@ -72,6 +83,8 @@ void __exos_start_c(char *cmdline)
 	long r = exos_vm_init();
 	if (r == 0)
 		r = exos_syscall_init();
+	if (r == 0)
+		r = exos_proc_init(program_name(argc ? argv[0] : ""));
 	if (r < 0) {
 		static const char msg[] = "exos: cannot set up memory or the system-call reflection handler\n";
 		sys_cputs(msg, sizeof(msg) - 1);

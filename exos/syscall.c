@@ -17,13 +17,11 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include "exos.h"
+#include "proc.h"
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define IOV_MAX_LINUX 1024
-
-/* The process id, for now the environment's id (the process table comes with fork). */
-static long my_pid(void) { return EXO_ENV_INFO->id; }
 
 /* Write to the exo console in pieces the kernel accepts. Returns bytes written or -errno. */
 static long console_write(const char *buf, unsigned long len)
@@ -140,6 +138,17 @@ static unsigned long fs_base;
 /* exo_spawn's children inherit the thread pointer ExOS set (lib/spawn.c). */
 unsigned long exo_tls_base(void) { return fs_base; }
 
+/* A forked child starts with FS base 0: set it to the value it had in the parent (our copy of fs_base). */
+void exos_tls_restore(void)
+{
+	if (!fs_base)
+		return;
+	if (exo_info->cpu_features & EXO_CPU_FSGSBASE)
+		__asm__ volatile("wrfsbase %0" : : "r"(fs_base) : "memory");
+	else
+		sys_set_fs_base(fs_base);
+}
+
 static long do_arch_prctl(long code, unsigned long addr)
 {
 	switch (code) {
@@ -177,8 +186,27 @@ long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6
 		return do_ioctl(a1, (unsigned long)a2);
 	case SYS_exit:
 	case SYS_exit_group:
-		sys_exit((int)(a1 & 0xff));
-		__builtin_unreachable();
+		exos_exit((int)a1);
+	case SYS_sched_yield:
+		sys_yield();
+		return 0;
+	case SYS_fork:
+	case SYS_vfork:
+		return exos_fork();
+	case SYS_wait4:
+		return exos_wait4(a1, (int *)a2, a3, (void *)a4);
+	case SYS_kill:
+		return exos_kill(a1, a2);
+	case SYS_setpgid:
+		return exos_setpgid(a1, a2);
+	case SYS_getpgid:
+		return exos_getpgid(a1);
+	case SYS_getpgrp:
+		return exos_getpgid(0);
+	case SYS_setsid:
+		return exos_setsid();
+	case SYS_getsid:
+		return exos_getsid(a1);
 	case SYS_brk:
 		return exos_brk((unsigned long)a1);
 	case SYS_mmap:
@@ -194,9 +222,9 @@ long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6
 	case SYS_set_tid_address: /* no threads yet: nobody is told when this one ends */
 	case SYS_gettid:
 	case SYS_getpid:
-		return my_pid();
+		return exos_getpid();
 	case SYS_getppid:
-		return 0; /* no parent: the first process, like Linux's init */
+		return exos_getppid();
 	default:
 		return -ENOSYS;
 	}

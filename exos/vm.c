@@ -15,9 +15,11 @@
  * stay below EXOS_MAP_TOP: above it lie ExOS's own areas (the process table).
  */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "exos.h"
+#include "proc.h"
 #include "vm.h"
 
 #define BRK_MAX (1UL << 30)
@@ -331,7 +333,14 @@ int exos_vm_fault(struct exo_upcall *u)
 	return page_set_binding(e, want) < 0 ? -1 : 0;
 }
 
-static int fault_upcall(struct exo_upcall *u) { return exos_vm_fault(u); }
+/* A fault ExOS cannot serve ends the process (SIGSEGV's default action, until ExOS has signal handlers). */
+static int fault_upcall(struct exo_upcall *u)
+{
+	int r = exos_vm_fault(u);
+	if (r < 0)
+		exos_proc_dying(SIGSEGV);
+	return r;
+}
 
 /* ---- start-up: adopt what the kernel loaded ---- */
 
@@ -532,4 +541,245 @@ long exos_mremap(unsigned long old, unsigned long old_len, unsigned long new_len
 	move_pages(old, to, nsize < osize ? nsize : osize);
 	unmap_range(old, old + osize);
 	return (long)to;
+}
+
+/* ---- checking pointers the program passes ---- */
+
+int exos_user_ok(const void *p, unsigned long len, int write)
+{
+	uint64_t start = (uint64_t)p, end = start + len;
+	if (len == 0)
+		return 1;
+	if (end < start || end > EXO_BIND_TOP)
+		return 0;
+	for (uint64_t va = start & ~(PAGE_SIZE - 1); va < end; va += PAGE_SIZE) {
+		const struct exos_region *r = exos_region_of(va);
+		if (r) {
+			if (!(r->prot & PROT_READ) || (write && !(r->prot & PROT_WRITE)))
+				return 0;
+			continue;
+		}
+		/* Not ExOS's: the program may have bound the page itself through the kernel. */
+		long bits = sys_binding_bits(EXO_CAP_SELF, va, 0);
+		if (bits < 0 || !(bits & EXO_BIND_PRESENT) || (write && !(bits & EXO_PROT_W)))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- fork: sharing every page with a child ---- */
+
+/*
+ * What the page-fault handler writes must never be copy-on-write, or a
+ * fault would need a fault to finish: the upcall pages (libexo) and ExOS's
+ * page map stay private and writable in the parent, and the child gets
+ * private copies of them at once ("eager" pages). Sharing must also not
+ * change the page map while it walks it (a copy in the middle could replace a
+ * page whose capability is already queued for the child), so the stack pages
+ * fork runs on are made ours and writable first ("settled"), and fork's work
+ * lists live in a region that is never shared (EXOS_RG_DONTFORK, like Linux's
+ * MADV_DONTFORK) and always writable.
+ */
+#define SCRATCH_VA 0x7E8000000000UL /* a page ExOS binds for a moment to fill a child's private copy */
+#define MAX_EAGER 64 /* 17 upcall pages, 33 of the page map */
+
+struct fork_scratch {
+	struct exo_grant_op grant[EXO_BATCH_MAX];
+	struct exo_bind_op child[EXO_BATCH_MAX];
+	struct exo_bind_op self[EXO_BATCH_MAX];
+	uint64_t protect[EXOS_PAGEMAP_MAX]; /* pages to bind read-only here once the child has them */
+	uint32_t eager[MAX_EAGER];          /* our slots of the child's private copies, dropped once it holds them */
+	unsigned long ngrant, nchild, nprotect, neager;
+};
+static struct fork_scratch *fs;
+
+static long fork_scratch_get(void)
+{
+	uint64_t size = PAGE_UP(sizeof(*fs)), va = find_gap(MMAP_BASE, size);
+	if (fs)
+		return 0;
+	if (!va || region_add(va, va + size, PROT_READ | PROT_WRITE, EXOS_RG_DONTFORK) < 0)
+		return -ENOMEM;
+	long err = populate(va, va + size, exos_region_of(va));
+	if (err < 0) {
+		unmap_range(va, va + size);
+		return err;
+	}
+	fs = (struct fork_scratch *)va;
+	return 0;
+}
+
+/* Make the page at va ours and writable now, as a write fault would, if its region allows writing. */
+static long settle(uint64_t va)
+{
+	struct exos_region *r = exos_region_of(va);
+	if (!r || !(r->prot & PROT_WRITE))
+		return 0;
+	struct exos_vpage *e = exos_pagemap_lookup(va >> PAGE_SHIFT);
+	if (!e)
+		return page_new(va >> PAGE_SHIFT, r);
+	if (e->bound & EXO_PROT_W)
+		return 0;
+	if (!(r->flags & EXOS_RG_SHARED) && !page_ours_alone(e))
+		return page_copy(e, r);
+	return page_set_binding(e, exos_vm_bind_prot(r, e));
+}
+
+static long settle_what_fork_writes(void)
+{
+	uint64_t rsp = (uint64_t)__builtin_frame_address(0);
+	long err = 0;
+	for (uint64_t va = (rsp & ~(PAGE_SIZE - 1)) - 4 * PAGE_SIZE; va <= rsp && !err; va += PAGE_SIZE)
+		err = settle(va);
+	return err;
+}
+
+static long flush_child(unsigned long env)
+{
+	long r = fs->ngrant ? sys_cap_grant_batch(env, fs->grant, fs->ngrant) : 0;
+	if (r >= 0 && fs->nchild)
+		r = sys_bind_batch(env, fs->child, fs->nchild);
+	fs->ngrant = fs->nchild = 0;
+	return r < 0 ? exos_errno(r) : 0;
+}
+
+/* Give the child our slot `slot` (at slot number `as` in its table) with rights, bound at va with prot (0: unbound). */
+static long give(unsigned long env, uint32_t slot, uint32_t as, unsigned rights, uint64_t va, unsigned prot)
+{
+	if (fs->ngrant == EXO_BATCH_MAX || fs->nchild == EXO_BATCH_MAX) {
+		long err = flush_child(env);
+		if (err < 0)
+			return err;
+	}
+	fs->grant[fs->ngrant++] = (struct exo_grant_op){slot, as, rights, 0};
+	if (prot)
+		fs->child[fs->nchild++] = (struct exo_bind_op){EXO_OP_BIND_THEIRS, as, va, prot, 0};
+	return 0;
+}
+
+/*
+ * Does the child's private copy of eager page va need this page's contents,
+ * or will a zeroed page do? Empty parts of the page map are zero; of the
+ * upcall pages, only the dispatcher's state (the last page) and, when fork
+ * runs inside an upcall (a reflected `syscall`), the live part of the
+ * upcall stack matter.
+ */
+static int eager_needs_contents(uint64_t va)
+{
+	uint64_t lo, hi, map = (uint64_t)exos_pagemap_table();
+	exo_upcall_private_range(&lo, &hi);
+	if (va >= lo && va < hi) {
+		uint64_t sp = (uint64_t)__builtin_frame_address(0);
+		return va + PAGE_SIZE == hi || (sp >= lo && sp < hi && va + PAGE_SIZE > sp);
+	}
+	const struct exos_vpage *e = (const struct exos_vpage *)(va > map ? va : map);
+	const struct exos_vpage *end = (const struct exos_vpage *)(va + PAGE_SIZE);
+	for (; e < end && e < exos_pagemap_table() + EXOS_PAGEMAP_SIZE; e++)
+		if (e->vpn)
+			return 1;
+	return 0;
+}
+
+/* A private copy of the page at e for the child (zeroed, when that will do), at the same slot number in its table. */
+static long give_copy(unsigned long env, const struct exos_vpage *e)
+{
+	if (fs->neager == MAX_EAGER)
+		return -ENOMEM;
+	long s = sys_page_alloc(EXO_PPN_ANY);
+	if (s < 0)
+		return exos_errno(s);
+	fs->eager[fs->neager++] = (uint32_t)s;
+	if (eager_needs_contents(va_of(e))) {
+		long r = sys_bind(EXO_CAP_SELF, SCRATCH_VA, (unsigned long)s, EXO_PROT_R | EXO_PROT_W);
+		if (r < 0)
+			return exos_errno(r);
+		memcpy((void *)SCRATCH_VA, (const void *)va_of(e), PAGE_SIZE);
+		sys_unbind(EXO_CAP_SELF, SCRATCH_VA);
+	}
+	return give(env, (uint32_t)s, e->slot, EXO_RIGHTS_PAGE_ALL, va_of(e), e->bound);
+}
+
+/* The pages the page-fault handler writes: the upcall pages and the page map. */
+static int eager_page(uint64_t va)
+{
+	uint64_t lo, hi, map = (uint64_t)exos_pagemap_table() & ~(PAGE_SIZE - 1);
+	exo_upcall_private_range(&lo, &hi);
+	return (va >= lo && va < hi) || (va >= map && va < map + EXOS_PAGEMAP_SIZE * sizeof(struct exos_vpage));
+}
+
+/* Give the child every page (the walk changes no entry); note our private writable ones in fs->protect. */
+static long give_everything(unsigned long env)
+{
+	const struct exos_vpage *map = exos_pagemap_table();
+	long err = 0;
+	for (unsigned long i = 0; i < EXOS_PAGEMAP_SIZE && err == 0; i++) {
+		const struct exos_vpage *e = &map[i];
+		if (!e->vpn)
+			continue;
+		const struct exos_region *r = exos_region_of(va_of(e));
+		unsigned rights = EXO_CAP_TABLE[e->slot].rights;
+		if (r && (r->flags & EXOS_RG_DONTFORK))
+			continue;
+		if (eager_page(va_of(e))) {
+			err = give_copy(env, e);
+		} else if (r && (r->flags & EXOS_RG_SHARED)) {
+			err = give(env, e->slot, e->slot, rights, va_of(e), e->bound);
+		} else {
+			err = give(env, e->slot, e->slot, rights & ~(unsigned)EXO_RIGHT_W, va_of(e),
+				   e->bound & ~(unsigned)EXO_PROT_W);
+			if (e->bound & EXO_PROT_W)
+				fs->protect[fs->nprotect++] = va_of(e);
+		}
+	}
+	return err ? err : flush_child(env);
+}
+
+/* Our private pages go read-only: the map first (its pages are still writable), then the bindings. */
+static void protect_ours(void)
+{
+	for (unsigned long i = 0; i < fs->nprotect; i++)
+		exos_pagemap_lookup(fs->protect[i] >> PAGE_SHIFT)->bound &= (uint16_t)~EXO_PROT_W;
+	unsigned long n = 0;
+	for (unsigned long i = 0; i < fs->nprotect; i++) {
+		fs->self[n++] = (struct exo_bind_op){EXO_OP_PROTECT, 0, fs->protect[i], EXO_PROT_R, 0};
+		if (n == EXO_BATCH_MAX || i + 1 == fs->nprotect) {
+			sys_bind_batch(EXO_CAP_SELF, fs->self, n);
+			n = 0;
+		}
+	}
+}
+
+long exos_vm_share_with(unsigned long env)
+{
+	long err = fork_scratch_get();
+	if (err == 0)
+		err = settle_what_fork_writes();
+	if (err < 0)
+		return err;
+	fs->ngrant = fs->nchild = fs->nprotect = fs->neager = 0;
+	err = give_everything(env);
+	protect_ours();
+	for (unsigned long i = 0; i < fs->neager; i++)
+		sys_cap_drop(fs->eager[i]);
+	return err;
+}
+
+void exos_vm_after_fork(void)
+{
+	fs = NULL; /* the parent's work lists are not ours: their region was not given to us */
+	for (int i = 0; i < exos_nregions;) {
+		if (!(exos_regions[i].flags & EXOS_RG_DONTFORK)) {
+			i++;
+			continue;
+		}
+		uint64_t first = exos_regions[i].start >> PAGE_SHIFT, last = exos_regions[i].end >> PAGE_SHIFT;
+		region_delete(i, 1);
+		struct exos_vpage *map = exos_pagemap_table();
+		for (unsigned long k = 0; k < EXOS_PAGEMAP_SIZE;) {
+			if (map[k].vpn >= first && map[k].vpn < last)
+				exos_pagemap_erase(&map[k]); /* the parent's slots: nothing of ours to drop */
+			else
+				k++;
+		}
+	}
 }

@@ -31,6 +31,7 @@ struct exos_region {
 #define EXOS_RG_STACK 2  /* the main stack: a demand-zero reserve below the pages the kernel gave */
 #define EXOS_RG_IMAGE 4  /* the program's image, as the kernel loaded it */
 #define EXOS_RG_BRK 8    /* the heap behind brk */
+#define EXOS_RG_DONTFORK 16 /* not given to children (ExOS's own work lists for fork) */
 
 #define EXOS_MAX_REGIONS 512
 #define EXOS_MAP_TOP 0x7E0000000000UL /* programs map below this; ExOS's own areas lie above */
@@ -47,5 +48,20 @@ unsigned exos_vm_bind_prot(const struct exos_region *r, const struct exos_vpage 
 
 /* The page-fault upcall handler: 0 when the fault was served, -1 when it is the program's error. */
 int exos_vm_fault(struct exo_upcall *u);
+
+/* Is [p, p+len) memory the program may read (write: and write)? For EFAULT checks. */
+int exos_user_ok(const void *p, unsigned long len, int write);
+
+/*
+ * fork: give environment env (an env-capability slot with CONTROL, not yet
+ * started) every page of this process at the same addresses, with the same
+ * capability slot numbers, so that its copy of ExOS's memory (page map
+ * included) is valid as it stands. Private pages become copy-on-write in
+ * both; shared ones stay shared; the upcall pages get private copies at once.
+ * Returns 0 or -errno (the child is then to be destroyed).
+ */
+long exos_vm_share_with(unsigned long env);
+/* In the child, first thing: forget what the parent did not give it. */
+void exos_vm_after_fork(void);
 
 #endif

@@ -140,8 +140,36 @@ static uint32_t find_other_holder(uint32_t ppn, uint32_t skip, struct env *prefe
 	return EXO_CAPID_NIL;
 }
 
-/* The page lost capability id: free it, or move its charge if its payer held no other. */
-static void page_drop_cap(uint32_t ppn, uint32_t id)
+/*
+ * Another capability for the same object as id among its tree relatives
+ * (children, siblings, parent: all derived from one capability), preferring
+ * one that prefer holds; EXO_CAPID_NIL if it has none. Cheap, unlike a scan of
+ * every table, so the common case (a grant's source dropped) costs little.
+ */
+static uint32_t related_cap(const struct exo_cap *c, struct env *prefer)
+{
+	uint32_t found = EXO_CAPID_NIL;
+	uint32_t lists[2] = {c->first_child, c->parent != EXO_CAPID_NIL ? cap_get(c->parent)->first_child : EXO_CAPID_NIL};
+	for (int l = 0; l < 2; l++)
+		for (uint32_t r = lists[l]; r != EXO_CAPID_NIL; r = cap_get(r)->next_sibling) {
+			if (cap_get(r) == c)
+				continue;
+			if (cap_holder(r) == prefer)
+				return r;
+			if (found == EXO_CAPID_NIL)
+				found = r;
+		}
+	if (c->parent != EXO_CAPID_NIL && (cap_holder(c->parent) == prefer || found == EXO_CAPID_NIL))
+		return c->parent;
+	return found;
+}
+
+/*
+ * The page lost capability id: free it, or move its charge if its payer held
+ * no other. hint: another capability for the page (related_cap), or
+ * EXO_CAPID_NIL to search every table.
+ */
+static void page_drop_cap(uint32_t ppn, uint32_t id, uint32_t hint)
 {
 	struct exo_page *pg = &pmem.pages[ppn];
 	struct env *holder = cap_holder(id);
@@ -156,7 +184,7 @@ static void page_drop_cap(uint32_t ppn, uint32_t id)
 	}
 	if (payer != holder)
 		return;
-	uint32_t other = find_other_holder(ppn, id, holder);
+	uint32_t other = hint != EXO_CAPID_NIL ? hint : find_other_holder(ppn, id, holder);
 	assert(other != EXO_CAPID_NIL);
 	struct env *next = cap_holder(other);
 	if (next != payer) {
@@ -172,6 +200,7 @@ void cap_delete(uint32_t id, int reason)
 	struct env *holder = cap_holder(id);
 
 	assert(c->type != EXO_CAP_NONE);
+	uint32_t relative = c->type == EXO_CAP_PAGE ? related_cap(c, holder) : EXO_CAPID_NIL;
 	/* Children move up to this capability's parent (or become roots). */
 	while (c->first_child != EXO_CAPID_NIL) {
 		uint32_t child = c->first_child;
@@ -188,7 +217,7 @@ void cap_delete(uint32_t id, int reason)
 	if (reason)
 		repo_record(holder, cap_slot(id), reason, type == EXO_CAP_PAGE ? object : 0);
 	if (type == EXO_CAP_PAGE)
-		page_drop_cap(object, id);
+		page_drop_cap(object, id, relative);
 	if (type == EXO_CAP_SLOT)
 		slot_release(holder, object);
 	*c = (struct exo_cap){.parent = EXO_CAPID_NIL, .first_child = EXO_CAPID_NIL,

@@ -15,12 +15,32 @@
 extern char exo_upcall_entry[], exo_upcall_crit_start[], exo_upcall_crit_end[];
 
 #define UPCALL_STACK_SIZE (64 * 1024) /* each level: a frame, a 4 KiB FPU area, the handler's stack */
-static char upcall_stack[UPCALL_STACK_SIZE] __attribute__((aligned(16)));
+/*
+ * What every upcall writes, on pages of its own: the stack the kernel writes
+ * frames on, and the dispatcher's state. A library OS that shares its other
+ * writable pages copy-on-write (ExOS's fork) gives these private copies at
+ * once (exo_upcall_private_range): the kernel cannot take a copy-on-write
+ * fault for the frame it writes, and the dispatcher must run before any
+ * page-fault handler can.
+ */
+static struct {
+	char stack[UPCALL_STACK_SIZE];
+	void *fpu_area; /* the saved vector state of the context the current handler interrupted */
+	int registered; /* written when a declined fault switches upcalls off */
+} upcall_private __attribute__((aligned(4096)));
+#define upcall_stack upcall_private.stack
+#define fpu_area upcall_private.fpu_area
+#define registered upcall_private.registered
+
+void exo_upcall_private_range(uint64_t *start, uint64_t *end)
+{
+	*start = (uint64_t)&upcall_private;
+	*end = (*start + sizeof(upcall_private) + 4095) & ~4095UL;
+}
 static exo_exception_fn exception_handler[32];
 static exo_syscall_fn syscall_handler;
 static exo_revoke_fn revoke_handler;
 static exo_slice_fn prologue_handler, epilogue_handler;
-static int registered;
 
 static long register_upcalls(void)
 {
@@ -31,6 +51,13 @@ static long register_upcalls(void)
 				    (unsigned long)exo_upcall_crit_start, (unsigned long)exo_upcall_crit_end);
 	registered = r == 0;
 	return r;
+}
+
+long exo_upcall_register_for(unsigned long env)
+{
+	return sys_env_set_upcall(env, (unsigned long)exo_upcall_entry, (unsigned long)(upcall_stack + UPCALL_STACK_SIZE),
+				  UPCALL_STACK_SIZE, (unsigned long)exo_upcall_crit_start,
+				  (unsigned long)exo_upcall_crit_end);
 }
 
 long exo_set_exception_handler(unsigned vector, exo_exception_fn fn)
@@ -80,7 +107,6 @@ static void unhandled_exception(struct exo_upcall *u)
 	/* A fault: resuming re-executes the instruction and the kernel reports it. */
 }
 
-static void *fpu_area; /* the saved vector state of the context the current handler interrupted */
 void exo_fpu_restore(void *area);
 
 void *exo_upcall_fpu_state(void) { return fpu_area; }

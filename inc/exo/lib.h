@@ -71,6 +71,15 @@ long exo_set_revoke_handler(exo_revoke_fn fn);
 typedef void (*exo_slice_fn)(struct exo_upcall *u);
 long exo_set_slice_handlers(exo_slice_fn prologue, exo_slice_fn epilogue);
 void exo_upcall_forget(void);
+/*
+ * For a child that runs this same program in its own copy of its memory
+ * (ExOS's fork): register libexo's upcall entry and stack for environment
+ * env (an environment-capability slot with CONTROL), and say which pages
+ * every upcall writes ([*start, *end), page-aligned), which the child needs
+ * private copies of from the start.
+ */
+long exo_upcall_register_for(unsigned long env);
+void exo_upcall_private_range(uint64_t *start, uint64_t *end);
 
 /*
  * Environments running a function of this program (lib/spawn.c).

@@ -1,0 +1,409 @@
+/*
+ * ExOS processes: fork with copy-on-write done entirely here, exit, wait4,
+ * process groups and sessions, kill, and the shared process table
+ * (proc.h says who may write what).
+ *
+ * A child starts as a new environment holding capabilities for every page
+ * of its parent at the same slot numbers (vm.c: exos_vm_share_with), so its
+ * copy of ExOS's memory is valid as it stands. It starts in
+ * exos_fork_child_entry with the parent's saved context (a jmp_buf on the
+ * parent's stack, which the child sees as it was when the parent's pages went
+ * copy-on-write), restores its thread pointer and returns from fork with 0.
+ *
+ * Waiting: wait4 polls the children's environments (env_status) and yields
+ * between rounds; a child's end is read from its entry (exited with a code,
+ * or killed by a signal it recorded), or, if it recorded nothing (the kernel
+ * ended it, or a SIGKILL), as killed by SIGKILL.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include "exos.h"
+#include "proc.h"
+#include "vm.h"
+
+#define MAX_CHILDREN 64
+
+struct child {
+	uint32_t pid;         /* 0: this record is free */
+	uint32_t env;         /* our environment capability for it (CONTROL) */
+	uint32_t entry;       /* our read-only capability for its process-table entry */
+	uint32_t pgid_asked;  /* what setpgid in the parent said, until the child's entry says otherwise */
+	uint32_t pgid_start;  /* the group its entry started with */
+	int32_t killed_by;    /* a signal we ended it with, 0 if none */
+};
+
+static struct child children[MAX_CHILDREN];
+static uint32_t self_entry_slot;   /* our capability (R/W) for our own entry */
+static uint32_t parent_entry_slot; /* our read-only capability for the parent's entry, 0 if none */
+static struct {
+	uint32_t entry_slot; /* where the child finds its entry's capability: written before the pages are shared */
+} fork_handoff;
+
+static struct exos_proc *self_entry(void) { return exos_proc_entry(EXO_ENV_INFO->id); }
+
+long exos_getpid(void) { return EXO_ENV_INFO->id; }
+
+long exos_getppid(void) { return self_entry()->ppid; }
+
+long exos_proc_init(const char *name)
+{
+	long s = sys_page_alloc(EXO_PPN_ANY);
+	if (s < 0)
+		return exos_errno(s);
+	uint32_t id = EXO_ENV_INFO->id;
+	long r = sys_bind(EXO_CAP_SELF, (uint64_t)exos_proc_entry(id), (unsigned long)s, EXO_PROT_R | EXO_PROT_W);
+	if (r < 0) {
+		sys_cap_drop((unsigned long)s);
+		return exos_errno(r);
+	}
+	self_entry_slot = (uint32_t)s;
+	struct exos_proc *p = self_entry();
+	*p = (struct exos_proc){.pid = id, .ppid = 0, .pgid = id, .sid = id, .state = EXOS_PROC_RUNNING,
+				.start_tick = exo_info->ticks};
+	strncpy(p->name, name, sizeof(p->name) - 1);
+	return 0;
+}
+
+/* ---- fork ---- */
+
+static struct child *child_free(void)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (!children[i].pid)
+			return &children[i];
+	return NULL;
+}
+
+/* Where we see the entry of the child in record c. */
+static struct exos_proc *child_view(const struct child *c)
+{
+	return (struct exos_proc *)(EXOS_CHILD_VIEWS_VA + (uint64_t)(c - children) * PAGE_SIZE);
+}
+
+/* The entry page of the child in record c, filled in and bound read-write here for now; its slot. */
+static long make_child_entry(const struct child *c)
+{
+	uint32_t pid = c->pid;
+	long s = sys_page_alloc(EXO_PPN_ANY);
+	if (s < 0)
+		return exos_errno(s);
+	struct exos_proc *me = self_entry(), *e = child_view(c);
+	long r = sys_bind(EXO_CAP_SELF, (uint64_t)e, (unsigned long)s, EXO_PROT_R | EXO_PROT_W);
+	if (r < 0) {
+		sys_cap_drop((unsigned long)s);
+		return exos_errno(r);
+	}
+	*e = (struct exos_proc){.pid = pid, .ppid = me->pid, .pgid = me->pgid, .sid = me->sid,
+				.state = EXOS_PROC_RUNNING, .start_tick = exo_info->ticks};
+	memcpy(e->name, me->name, sizeof(e->name));
+	return s;
+}
+
+/* The child gets its entry (read-write) and ours (read-only), bound at their places in its table. */
+static long give_entries(unsigned long env, uint32_t pid, uint32_t entry)
+{
+	struct exo_grant_op g[2] = {{entry, entry, EXO_RIGHTS_PAGE_ALL, 0},
+				    {self_entry_slot, self_entry_slot, EXO_RIGHT_R | EXO_RIGHT_GRANT, 0}};
+	struct exo_bind_op b[2] = {
+		{EXO_OP_BIND_THEIRS, entry, (uint64_t)exos_proc_entry(pid), EXO_PROT_R | EXO_PROT_W, 0},
+		{EXO_OP_BIND_THEIRS, self_entry_slot, EXOS_PARENT_VIEW_VA, EXO_PROT_R, 0}};
+	long r = sys_cap_grant_batch(env, g, 2);
+	if (r >= 0)
+		r = sys_bind_batch(env, b, 2);
+	return r < 0 ? exos_errno(r) : 0;
+}
+
+/* From here on we may only read the child's entry: keep a read-only capability, drop the one we made it with. */
+static long keep_read_only(const struct child *c, uint32_t entry)
+{
+	long ro = sys_cap_grant(entry, EXO_CAP_SELF, EXO_RIGHT_R);
+	if (ro < 0)
+		return exos_errno(ro);
+	sys_bind(EXO_CAP_SELF, (uint64_t)child_view(c), (unsigned long)ro, EXO_PROT_R);
+	sys_cap_drop(entry);
+	return ro;
+}
+
+static long child_after_fork(void)
+{
+	exos_vm_after_fork();
+	memset(children, 0, sizeof(children));
+	parent_entry_slot = self_entry_slot; /* the parent gave us its entry at its own slot number */
+	self_entry_slot = fork_handoff.entry_slot;
+	return 0;
+}
+
+/* Where a child starts: rdi = the parent's saved context, rsp on its copy of the parent's stack. */
+__attribute__((noreturn)) void exos_fork_child_entry(jmp_buf *ctx);
+void exos_fork_child_entry(jmp_buf *ctx)
+{
+	exos_tls_restore();
+	longjmp(*ctx, 1);
+}
+
+static void undo_fork(struct child *c, long env, long entry)
+{
+	sys_env_destroy((unsigned long)env);
+	sys_cap_drop((unsigned long)env);
+	if (entry > 0) {
+		sys_unbind(EXO_CAP_SELF, (uint64_t)child_view(c));
+		sys_cap_drop((unsigned long)entry);
+	}
+	c->pid = 0;
+}
+
+/* The parent's half of fork, after the context the child will resume is saved. */
+static __attribute__((noinline)) long fork_finish(struct child *c, long env, long entry, jmp_buf *ctx)
+{
+	long err = exos_vm_share_with((unsigned long)env);
+	if (err == 0)
+		err = give_entries((unsigned long)env, c->pid, (uint32_t)entry);
+	if (err == 0 && exo_upcall_register_for((unsigned long)env) < 0)
+		err = -ENOMEM;
+	long ro = err == 0 ? keep_read_only(c, (uint32_t)entry) : 0;
+	if (err == 0 && ro < 0)
+		err = ro;
+	if (err < 0) {
+		undo_fork(c, env, ro > 0 ? ro : entry);
+		return err;
+	}
+	c->entry = (uint32_t)ro;
+	uint64_t rsp = (((uint64_t)ctx - 512) & ~15UL) - 8;
+	if (sys_env_start((unsigned long)env, (unsigned long)exos_fork_child_entry, rsp, (unsigned long)ctx) < 0) {
+		undo_fork(c, env, ro);
+		return -EAGAIN;
+	}
+	return c->pid;
+}
+
+/* The child's environment, record and entry, before the context is saved. 0 or -errno. */
+static __attribute__((noinline)) long fork_prepare(struct child **out, long *entry_out)
+{
+	struct child *c = child_free();
+	if (!c)
+		return -EAGAIN;
+	long env = sys_env_create(0);
+	if (env < 0)
+		return -EAGAIN;
+	uint32_t pid = EXO_CAP_TABLE[env].object;
+	*c = (struct child){.pid = pid, .env = (uint32_t)env, .pgid_start = self_entry()->pgid};
+	long entry = make_child_entry(c);
+	if (entry < 0) {
+		undo_fork(c, env, 0);
+		return entry;
+	}
+	fork_handoff.entry_slot = (uint32_t)entry;
+	*out = c;
+	*entry_out = entry;
+	return 0;
+}
+
+long exos_fork(void)
+{
+	jmp_buf ctx;
+	struct child *c;
+	long entry, err = fork_prepare(&c, &entry);
+	if (err < 0)
+		return err;
+	if (setjmp(ctx))
+		return child_after_fork();
+	return fork_finish(c, c->env, entry, &ctx);
+}
+
+/* ---- ending ---- */
+
+void exos_proc_dying(int sig)
+{
+	struct exos_proc *p = self_entry();
+	if (self_entry_slot && p->state == EXOS_PROC_RUNNING) {
+		p->status = sig & 0x7f;
+		p->state = EXOS_PROC_EXITED;
+	}
+}
+
+void exos_exit(int code)
+{
+	struct exos_proc *p = self_entry();
+	if (self_entry_slot) {
+		p->status = (code & 0xff) << 8;
+		p->state = EXOS_PROC_EXITED;
+	}
+	sys_exit(code & 0xff);
+	__builtin_unreachable();
+}
+
+/* ---- waiting ---- */
+
+static const struct exos_proc *child_entry(const struct child *c) { return child_view(c); }
+
+static uint32_t child_pgid(const struct child *c)
+{
+	uint32_t now = child_entry(c)->pgid;
+	return c->pgid_asked && now == c->pgid_start ? c->pgid_asked : now;
+}
+
+static int child_matches(const struct child *c, long pid)
+{
+	if (!c->pid)
+		return 0;
+	if (pid > 0)
+		return c->pid == (uint32_t)pid;
+	if (pid == -1)
+		return 1;
+	return child_pgid(c) == (pid == 0 ? self_entry()->pgid : (uint32_t)-pid);
+}
+
+/* The Linux wait status of an ended child. */
+static int end_status(const struct child *c)
+{
+	const struct exos_proc *e = child_entry(c);
+	if (c->killed_by)
+		return c->killed_by;
+	return e->state == EXOS_PROC_EXITED ? e->status : SIGKILL;
+}
+
+static void reap(struct child *c)
+{
+	sys_unbind(EXO_CAP_SELF, (uint64_t)child_view(c));
+	sys_cap_drop(c->entry);
+	sys_cap_drop(c->env);
+	c->pid = 0;
+}
+
+long exos_wait4(long pid, int *status, long options, void *rusage)
+{
+	if (options & ~(long)(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD))
+		return -EINVAL;
+	if ((status && !exos_user_ok(status, sizeof(*status), 1)) ||
+	    (rusage && !exos_user_ok(rusage, sizeof(struct rusage), 1)))
+		return -EFAULT;
+	for (;;) {
+		int any = 0;
+		for (int i = 0; i < MAX_CHILDREN; i++) {
+			struct child *c = &children[i];
+			if (!child_matches(c, pid))
+				continue;
+			any = 1;
+			if (sys_env_status(c->env) != -EXO_ENOENT)
+				continue;
+			long got = c->pid;
+			if (status)
+				*status = end_status(c);
+			if (rusage)
+				memset(rusage, 0, sizeof(struct rusage));
+			reap(c);
+			return got;
+		}
+		if (!any)
+			return -ECHILD;
+		if (options & WNOHANG)
+			return 0;
+		sys_yield();
+	}
+}
+
+/* ---- groups and sessions ---- */
+
+static struct child *child_of(long pid)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i].pid && children[i].pid == (uint32_t)pid)
+			return &children[i];
+	return NULL;
+}
+
+long exos_setpgid(long pid, long pgid)
+{
+	uint32_t me = EXO_ENV_INFO->id;
+	if (pgid < 0)
+		return -EINVAL;
+	if (pid == 0 || pid == me) {
+		struct exos_proc *p = self_entry();
+		if (p->sid == me)
+			return -EPERM; /* a session leader cannot change its group */
+		p->pgid = pgid ? (uint32_t)pgid : me;
+		return 0;
+	}
+	struct child *c = pid > 0 ? child_of(pid) : NULL;
+	if (!c)
+		return -ESRCH;
+	c->pgid_asked = pgid ? (uint32_t)pgid : c->pid;
+	c->pgid_start = child_entry(c)->pgid;
+	return 0;
+}
+
+long exos_getpgid(long pid)
+{
+	if (pid == 0 || pid == EXO_ENV_INFO->id)
+		return self_entry()->pgid;
+	struct child *c = pid > 0 ? child_of(pid) : NULL;
+	if (c)
+		return child_pgid(c);
+	if (parent_entry_slot && pid == self_entry()->ppid)
+		return ((const struct exos_proc *)EXOS_PARENT_VIEW_VA)->pgid;
+	return -ESRCH;
+}
+
+long exos_setsid(void)
+{
+	uint32_t me = EXO_ENV_INFO->id;
+	struct exos_proc *p = self_entry();
+	if (p->pgid == me)
+		return -EPERM; /* already a group leader */
+	p->pgid = p->sid = me;
+	return me;
+}
+
+long exos_getsid(long pid)
+{
+	if (pid == 0 || pid == EXO_ENV_INFO->id)
+		return self_entry()->sid;
+	struct child *c = pid > 0 ? child_of(pid) : NULL;
+	if (c)
+		return child_entry(c)->sid;
+	if (parent_entry_slot && pid == self_entry()->ppid)
+		return ((const struct exos_proc *)EXOS_PARENT_VIEW_VA)->sid;
+	return -ESRCH;
+}
+
+/* ---- kill (default actions only, until ExOS has signal handlers) ---- */
+
+/* Signals whose default action is to do nothing. */
+static int ignored_by_default(long sig) { return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH; }
+
+/* End child c with sig: its environment goes now; wait4 reports the signal. */
+static void kill_child(struct child *c, int sig)
+{
+	if (ignored_by_default(sig) || sys_env_status(c->env) == -EXO_ENOENT)
+		return; /* already over: a zombie keeps its own status */
+	sys_env_destroy(c->env);
+	c->killed_by = sig;
+}
+
+long exos_kill(long pid, long sig)
+{
+	if (sig < 0 || sig >= 65)
+		return -EINVAL;
+	uint32_t me = EXO_ENV_INFO->id, group = pid == 0 ? self_entry()->pgid : (uint32_t)-pid;
+	int self_hit = pid == me || (pid <= 0 && pid != -1 && self_entry()->pgid == group); /* -1: all but ourselves */
+	int found = self_hit;
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		struct child *c = &children[i];
+		if (!c->pid || !(pid == -1 || (pid > 0 ? c->pid == (uint32_t)pid : child_pgid(c) == group)))
+			continue;
+		found = 1;
+		if (sig)
+			kill_child(c, (int)sig);
+	}
+	if (!found)
+		return -ESRCH;
+	if (self_hit && sig && !ignored_by_default(sig)) {
+		exos_proc_dying((int)sig); /* the default action: the process ends */
+		sys_exit(128 + (int)sig);
+	}
+	return 0;
+}

@@ -1,0 +1,70 @@
+/*
+ * ExOS processes (proc.c): one process per exo environment; fork, exit,
+ * wait4, process groups and sessions, and the shared process table.
+ *
+ * Each process has an entry: one page, made by its parent at fork and handed
+ * to it with write rights; the parent keeps only a read-only capability (it
+ * drops the one it made the page with), so from then on only the process
+ * itself can write its entry. A process binds its own entry at
+ * exos_proc_entry(its id) (a row of pages at EXOS_PROCTAB_VA indexed by the
+ * low 8 bits of the environment id, unique among live environments), its
+ * parent's read-only at EXOS_PARENT_VIEW_VA, and each child's read-only at
+ * EXOS_CHILD_VIEWS_VA + the child's record number: a zombie's entry outlives
+ * its environment, whose id bits a new environment may then reuse. So far
+ * each process sees itself, its parent and its children; a table of every
+ * process (for ps) comes with issue 7.
+ *
+ * Trust: a process's identity is its environment id, which readers take
+ * from their capabilities (the kernel fills in a capability's object), never
+ * from the entry; what an entry says (state, status, group) is what that
+ * process says about itself. A parent holds CONTROL over its children's
+ * environments, so it could change their memory; it cannot change its own
+ * entry's identity in anyone else's eyes.
+ */
+#ifndef EXOS_PROC_H
+#define EXOS_PROC_H
+
+#include <stdint.h>
+
+#define EXOS_PROCTAB_VA 0x7E0000000000UL
+#define EXOS_PROCTAB_ENTRIES 256
+#define EXOS_PARENT_VIEW_VA (EXOS_PROCTAB_VA + 0x100000UL)
+#define EXOS_CHILD_VIEWS_VA (EXOS_PROCTAB_VA + 0x200000UL)
+
+enum exos_proc_state {
+	EXOS_PROC_RUNNING = 1,
+	EXOS_PROC_EXITED = 2, /* status holds the Linux wait status */
+};
+
+struct exos_proc {
+	uint32_t pid; /* its environment id */
+	uint32_t ppid;
+	uint32_t pgid, sid;
+	uint32_t state;  /* enum exos_proc_state */
+	int32_t status;  /* wait status: exit code << 8, or the signal that ended it */
+	uint64_t start_tick;
+	char name[32];
+};
+
+static inline struct exos_proc *exos_proc_entry(uint32_t pid)
+{
+	return (struct exos_proc *)(EXOS_PROCTAB_VA + (uint64_t)(pid & (EXOS_PROCTAB_ENTRIES - 1)) * 4096);
+}
+
+/* Set up this process's entry (the first process makes its own). 0 or -errno. */
+long exos_proc_init(const char *name);
+
+long exos_fork(void);
+__attribute__((noreturn)) void exos_exit(int code);
+/* The process is about to end by signal sig (e.g. an unhandled fault): say so in its entry. */
+void exos_proc_dying(int sig);
+long exos_wait4(long pid, int *status, long options, void *rusage);
+long exos_getpid(void);
+long exos_getppid(void);
+long exos_setpgid(long pid, long pgid);
+long exos_getpgid(long pid);
+long exos_setsid(void);
+long exos_getsid(long pid);
+long exos_kill(long pid, long sig);
+
+#endif
