@@ -79,6 +79,7 @@ PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c user/test/*.c))
 PROG_ELFS := $(patsubst %,$(B)/user/%.elf,$(PROGS))
 include mk/bench.mk
 include mk/musl.mk
+include mk/busybox.mk
 
 $(B)/u/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
@@ -138,6 +139,8 @@ help:
 	@echo "make run      boot exo in QEMU on this terminal (PROG=name ARGS='...' to pick the program)"
 	@echo "make test     build everything and run every test; ends with 'N passed, N failed'"
 	@echo "make gdb      boot exo in QEMU waiting for gdb (gdb -x .gdbinit in another terminal)"
+	@echo "make busybox  build only busybox (build/user/busybox.elf; make builds it too, EXO_BUSYBOX=no leaves it out)"
 	@echo "make clean    remove build/"
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# (busybox's tree under $(B)/busybox has .d files and directories of its own: not ours)
+-include $(shell find $(B) -name busybox -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install what a make target needs from Debian's packages when it is missing.
-# usage: ensure-deps.sh WHAT...   (qemu, musl, linux, musl-src)
+# usage: ensure-deps.sh WHAT...   (qemu, musl, linux, musl-src, busybox-src)
 #   qemu      qemu-system-x86_64 (qemu-system-x86)
 #   musl      musl-gcc, Debian's musl toolchain wrapper (musl-tools)
 #   linux     a Debian kernel image /boot/vmlinuz-* to compare against (linux-image-amd64)
@@ -8,6 +8,9 @@
 #             an APT deb-src entry, so that `apt-get source musl` works (when no APT source
 #             list has one, adds /etc/apt/sources.list.d/exo-deb-src.sources for Debian
 #             bookworm and runs apt-get update), and the build tools make, tar and gzip
+#   busybox-src what building busybox from Debian's source package needs (mk/busybox.mk): the
+#             same deb-src entry, make, tar, bzip2 and xz (to unpack), patch (Debian's security
+#             fixes), and the Linux UAPI headers busybox includes (linux-libc-dev)
 set -eu
 
 # install PACKAGE: apt-get install it, as root or through password-less sudo.
@@ -58,11 +61,12 @@ have_deb_src() {
 	return 1
 }
 
-# Make `apt-get source musl` possible: a deb-src entry, and package lists that include sources.
+# need_deb_src PACKAGE: make `apt-get source PACKAGE` possible: a deb-src entry, and package
+# lists that include sources.
 need_deb_src() {
 	if ! have_deb_src; then
 		if ! can_root; then
-			echo "exo: building musl needs Debian's source packages, and APT has no deb-src entry." >&2
+			echo "exo: building $1 needs Debian's source packages, and APT has no deb-src entry." >&2
 			echo "exo: not root and no password-less sudo, so as root create $DEB_SRC_FILE with these lines:" >&2
 			echo "exo:   Types: deb-src" >&2
 			echo "exo:   URIs: http://deb.debian.org/debian" >&2
@@ -77,16 +81,23 @@ need_deb_src() {
 			'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
 			as_root tee "$DEB_SRC_FILE" >/dev/null
 	fi
-	if [ -z "$(apt-cache showsrc musl 2>/dev/null)" ]; then
+	if [ -z "$(apt-cache showsrc "$1" 2>/dev/null)" ]; then
 		if ! can_root; then
-			echo "exo: APT knows no source package 'musl': run 'sudo apt-get update', then try again." >&2
+			echo "exo: APT knows no source package '$1': run 'sudo apt-get update', then try again." >&2
 			exit 1
 		fi
-		echo "exo: APT knows no source package 'musl' yet; running apt-get update"
+		echo "exo: APT knows no source package '$1' yet; running apt-get update"
 		as_root apt-get update -q
-		[ -n "$(apt-cache showsrc musl 2>/dev/null)" ] ||
-			{ echo "exo: apt-get update ran but APT still knows no source package 'musl'" >&2; exit 1; }
+		[ -n "$(apt-cache showsrc "$1" 2>/dev/null)" ] ||
+			{ echo "exo: apt-get update ran but APT still knows no source package '$1'" >&2; exit 1; }
 	fi
+}
+
+need_file() { # file package: the package that installs file
+	[ -e "$1" ] && return 0
+	echo "exo: '$1' is missing; installing Debian package '$2' with apt-get"
+	install_pkg "$2"
+	[ -e "$1" ] || { echo "exo: '$2' installed but '$1' is still missing" >&2; exit 1; }
 }
 
 have_kernel() { ls /boot/vmlinuz-* >/dev/null 2>&1; }
@@ -107,7 +118,17 @@ for what in "$@"; do
 		need_pkg make make
 		need_pkg tar tar
 		need_pkg gzip gzip
-		need_deb_src
+		need_deb_src musl
+		;;
+	busybox-src)
+		need_pkg make make
+		need_pkg tar tar
+		need_pkg bzip2 bzip2
+		need_pkg xz xz-utils
+		need_pkg patch patch
+		need_file /usr/include/linux/version.h linux-libc-dev
+		need_file /usr/include/x86_64-linux-gnu/asm/unistd.h linux-libc-dev
+		need_deb_src busybox
 		;;
 	*) echo "ensure-deps: unknown dependency '$what'" >&2; exit 2 ;;
 	esac
