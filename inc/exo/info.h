@@ -42,6 +42,7 @@ struct exo_info {
 	uint64_t npages;       /* page records at EXO_PAGES_VA (struct exo_page, inc/exo/mem.h) */
 	uint64_t cur_slot;     /* the slot of the time vector now running */
 	uint32_t slot_owner[EXO_NSLOTS]; /* env id owning each slot, 0 for none */
+	uint64_t bootfs_size;  /* bytes of the boot archive at EXO_BOOTFS_VA (inc/exo/memlayout.h); 0: none */
 };
 
 /* cpu_features bits. */

@@ -11,6 +11,7 @@
  *  0x00007F80_00000000  global read-only region (one PML4 slot, shared by every environment):
  *                         EXO_INFO_VA   the info page (struct exo_info)
  *                         EXO_PAGES_VA  the page records (struct exo_page[npages])
+ *                         EXO_BOOTFS_VA the boot archive (exo_info.bootfs_size bytes)
  *  0x00007F00_00000000  this environment's read-only region:
  *                         EXO_ENVINFO_VA  struct exo_envinfo (quota, revocation, repossessions)
  *                         EXO_CAPS_VA     its capability table (struct exo_cap[EXO_NCAPS])
@@ -40,6 +41,15 @@
 #define EXO_GLOBAL_RO_VA 0x00007F8000000000UL
 #define EXO_INFO_VA EXO_GLOBAL_RO_VA
 #define EXO_PAGES_VA (EXO_GLOBAL_RO_VA + 0x200000UL)
+/*
+ * The boot archive: the second boot module, a cpio archive in the "newc"
+ * format (files, directories, symbolic links) built from rootfs/ and the
+ * programs, mapped read-only at EXO_BOOTFS_VA in every environment: public
+ * data, like the info page. exo_info.bootfs_size says how long it is (0: there
+ * is none). Library OSes read programs and files from it.
+ */
+#define EXO_BOOTFS_VA (EXO_GLOBAL_RO_VA + 0x4000000000UL)
+#define EXO_BOOTFS_MAX (1UL << 30)
 
 /* The first environment's initial stack: EXO_BOOTSTACK_PAGES pages below this, a guard below them. */
 #define EXO_BOOTSTACK_TOP 0x00007EFFFFF00000UL
