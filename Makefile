@@ -27,7 +27,7 @@ LDFLAGS_COMMON := -nostdlib -static -z noexecstack --build-id=none
 all: kernel user
 
 # ---- kernel ----
-KERN_SRCS := $(wildcard kern/*.c) lib/fmt.c lib/string.c
+KERN_SRCS := $(wildcard kern/*.c) lib/fmt.c lib/string.c lib/elf.c
 KERN_ASMS := $(wildcard kern/*.S)
 KERN_OBJS := $(patsubst %.c,$(B)/k/%.o,$(KERN_SRCS)) $(patsubst %.S,$(B)/k/%.o,$(KERN_ASMS))
 KERNEL := $(B)/exo.elf
@@ -114,7 +114,7 @@ gdb: all
 
 # ---- test ----
 HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host/%,$(wildcard tests/host/*.c))
-HOST_LIB_SRCS := kern/pmem.c kern/bootinfo.c kern/elf.c lib/fmt.c
+HOST_LIB_SRCS := kern/pmem.c kern/bootinfo.c lib/elf.c lib/fmt.c
 HOST_LIB_OBJS := $(patsubst %.c,$(B)/host/obj/%.o,$(HOST_LIB_SRCS))
 $(B)/host/obj/%.o: %.c
 	@mkdir -p $(@D)

@@ -9,11 +9,11 @@
  * what is charged to it alone.
  * Locking: single CPU, interrupts off in the kernel; no locks yet.
  */
+#include <exo/elf.h>
 #include <exo/error.h>
 #include <exo/info.h>
 #include "bind.h"
 #include "cap.h"
-#include "elf.h"
 #include "env.h"
 #include "vm.h"
 #include "x86.h"

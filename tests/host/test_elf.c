@@ -1,4 +1,4 @@
-/* Host tests for ELF64 validation (kern/elf.c): images are built in memory. */
+/* Host tests for ELF64 validation (lib/elf.c): images are built in memory. */
 #define HTEST_SUITE "host.elf"
 #include "htest.h"
 
@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include <exo/memlayout.h>
-#include "elf.h"
+#include <exo/elf.h>
 
 #define PG 4096ull
 /* The user window kern/env.c passes: everything below the first stack's guard page. */

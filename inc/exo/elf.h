@@ -1,13 +1,11 @@
 /*
  * ELF64 executable validation: turns an untrusted image into a load plan,
- * or refuses it. Pure logic, unit-tested on the host (tests/host/test_elf.c).
+ * or refuses it. Pure logic (lib/elf.c), shared by the kernel (the first
+ * environment) and library OSes (ExOS's execve), unit-tested on the host
+ * (tests/host/test_elf.c).
  */
-#ifndef KERN_ELF_H
-#define KERN_ELF_H
-
-#ifndef EXO_KERNEL
-#error "kern/ headers are for the kernel (and its host tests) only; user code includes <exo/...>"
-#endif
+#ifndef EXO_ELF_H
+#define EXO_ELF_H
 
 #include <stddef.h>
 #include <stdint.h>

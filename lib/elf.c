@@ -1,5 +1,5 @@
-/* ELF64 validation; see elf.h. Every offset and size is checked for overflow. */
-#include "elf.h"
+/* ELF64 validation; see <exo/elf.h>. Every offset and size is checked for overflow. */
+#include <exo/elf.h>
 
 #define PG 4096ULL
 
