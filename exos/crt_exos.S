@@ -16,6 +16,7 @@ _start:
 	mov %eax, exo_first_tsc(%rip)
 	mov %edx, exo_first_tsc+4(%rip)
 	xor %ebp, %ebp
+	mov %rsp, %rsi /* execve's Linux block, when rdi is 0 */
 	and $-16, %rsp
 	call __exos_start_c
 	ud2

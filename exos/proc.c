@@ -22,7 +22,9 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include "exos.h"
+#include "exec.h"
 #include "proc.h"
+#include "signal.h"
 #include "vm.h"
 
 #define MAX_CHILDREN 64
@@ -31,6 +33,7 @@ struct child {
 	uint32_t pid;         /* 0: this record is free */
 	uint32_t env;         /* our environment capability for it (CONTROL) */
 	uint32_t entry;       /* our read-only capability for its process-table entry */
+	uint32_t inbox;       /* our capability for its signal inbox */
 	uint32_t pgid_asked;  /* what setpgid in the parent said, until the child's entry says otherwise */
 	uint32_t pgid_start;  /* the group its entry started with */
 	int32_t killed_by;    /* a signal we ended it with, 0 if none */
@@ -39,9 +42,54 @@ struct child {
 static struct child children[MAX_CHILDREN];
 static uint32_t self_entry_slot;   /* our capability (R/W) for our own entry */
 static uint32_t parent_entry_slot; /* our read-only capability for the parent's entry, 0 if none */
+static uint32_t self_inbox_slot, parent_inbox_slot; /* signal inboxes: ours, our parent's (0: none) */
+static uint32_t inbox_env; /* the environment whose inbox self_inbox_slot is */
 static struct {
-	uint32_t entry_slot; /* where the child finds its entry's capability: written before the pages are shared */
+	uint32_t entry_slot; /* where the child finds its capabilities: written before the pages are shared */
+	uint32_t inbox_slot;
 } fork_handoff;
+
+#define SIGBIT(s) (1ULL << ((s) - 1))
+
+static volatile uint64_t *child_inbox(const struct child *c);
+
+/* A new page bound read-write at va; its slot or -errno. */
+static long page_at(uint64_t va)
+{
+	long s = sys_page_alloc(EXO_PPN_ANY);
+	if (s < 0)
+		return exos_errno(s);
+	long r = sys_bind(EXO_CAP_SELF, va, (unsigned long)s, EXO_PROT_R | EXO_PROT_W);
+	if (r < 0) {
+		sys_cap_drop((unsigned long)s);
+		return exos_errno(r);
+	}
+	return s;
+}
+
+/*
+ * Our inbox, or NULL. Only in the environment ExOS set up for this process:
+ * an environment exo_spawn made runs our code with a copy of our data, but
+ * has no inbox of its own.
+ */
+static volatile uint64_t *own_inbox(void)
+{
+	return self_inbox_slot && inbox_env == EXO_ENV_INFO->id ? (volatile uint64_t *)EXOS_INBOX_VA : NULL;
+}
+
+int exos_proc_inbox_waiting(void)
+{
+	volatile uint64_t *in = own_inbox();
+	return in && *in;
+}
+
+uint64_t exos_proc_take_inbox(void)
+{
+	volatile uint64_t *in = own_inbox();
+	return in && *in ? __atomic_exchange_n(in, 0, __ATOMIC_SEQ_CST) : 0;
+}
+
+static void post(volatile uint64_t *inbox, int sig) { __atomic_fetch_or(inbox, SIGBIT(sig), __ATOMIC_SEQ_CST); }
 
 static struct exos_proc *self_entry(void) { return exos_proc_entry(EXO_ENV_INFO->id); }
 
@@ -61,10 +109,61 @@ long exos_proc_init(const char *name)
 		return exos_errno(r);
 	}
 	self_entry_slot = (uint32_t)s;
+	long in = page_at(EXOS_INBOX_VA);
+	if (in < 0)
+		return in;
+	self_inbox_slot = (uint32_t)in;
+	inbox_env = id;
 	struct exos_proc *p = self_entry();
 	*p = (struct exos_proc){.pid = id, .ppid = 0, .pgid = id, .sid = id, .state = EXOS_PROC_RUNNING,
 				.start_tick = exo_info->ticks};
 	strncpy(p->name, name, sizeof(p->name) - 1);
+	return 0;
+}
+
+/* ---- across execve: the process stays, the program changes ---- */
+
+static const char *base_name(const char *path)
+{
+	const char *name = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' && p[1])
+			name = p + 1;
+	return name;
+}
+
+long exos_proc_export(struct exos_exec_handoff *h, const char *path)
+{
+	_Static_assert(EXOS_EXEC_MAX_CHILDREN == MAX_CHILDREN, "every child record crosses execve");
+	h->self_entry_slot = self_entry_slot;
+	h->parent_entry_slot = parent_entry_slot;
+	h->self_inbox_slot = self_inbox_slot;
+	h->parent_inbox_slot = parent_inbox_slot;
+	exos_signal_export(&h->sig_mask, &h->sig_ignored, &h->sig_pending);
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		const struct child *c = &children[i];
+		h->children[i] = (struct exos_exec_child){c->pid, c->env, c->entry, c->inbox, c->pgid_asked,
+							  c->pgid_start, c->killed_by};
+	}
+	memset(h->name, 0, sizeof(h->name));
+	strncpy(h->name, base_name(path), sizeof(h->name) - 1);
+	return 0;
+}
+
+long exos_proc_init_exec(const struct exos_exec_handoff *h)
+{
+	self_entry_slot = h->self_entry_slot;
+	parent_entry_slot = h->parent_entry_slot;
+	self_inbox_slot = h->self_inbox_slot;
+	parent_inbox_slot = h->parent_inbox_slot;
+	inbox_env = EXO_ENV_INFO->id;
+	exos_signal_import(h->sig_mask, h->sig_ignored, h->sig_pending);
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		const struct exos_exec_child *c = &h->children[i];
+		children[i] = (struct child){c->pid, c->env, c->entry, c->inbox, c->pgid_asked, c->pgid_start,
+					     c->killed_by};
+	}
+	memcpy(self_entry()->name, h->name, sizeof(self_entry()->name));
 	return 0;
 }
 
@@ -82,6 +181,11 @@ static struct child *child_free(void)
 static struct exos_proc *child_view(const struct child *c)
 {
 	return (struct exos_proc *)(EXOS_CHILD_VIEWS_VA + (uint64_t)(c - children) * PAGE_SIZE);
+}
+
+static volatile uint64_t *child_inbox(const struct child *c)
+{
+	return (volatile uint64_t *)(EXOS_CHILD_INBOXES_VA + (uint64_t)(c - children) * PAGE_SIZE);
 }
 
 /* The entry page of the child in record c, filled in and bound read-write here for now; its slot. */
@@ -103,17 +207,25 @@ static long make_child_entry(const struct child *c)
 	return s;
 }
 
-/* The child gets its entry (read-write) and ours (read-only), bound at their places in its table. */
-static long give_entries(unsigned long env, uint32_t pid, uint32_t entry)
+/*
+ * The child gets its entry (read-write) and ours (read-only), its inbox and
+ * ours (read-write), bound at their places in its address space, at our slot
+ * numbers.
+ */
+static long give_entries(unsigned long env, uint32_t pid, uint32_t entry, uint32_t inbox)
 {
-	struct exo_grant_op g[2] = {{entry, entry, EXO_RIGHTS_PAGE_ALL, 0},
-				    {self_entry_slot, self_entry_slot, EXO_RIGHT_R | EXO_RIGHT_GRANT, 0}};
-	struct exo_bind_op b[2] = {
+	struct exo_grant_op g[4] = {{entry, entry, EXO_RIGHTS_PAGE_ALL, 0},
+				    {self_entry_slot, self_entry_slot, EXO_RIGHT_R | EXO_RIGHT_GRANT, 0},
+				    {inbox, inbox, EXO_RIGHT_R | EXO_RIGHT_W | EXO_RIGHT_GRANT, 0},
+				    {self_inbox_slot, self_inbox_slot, EXO_RIGHT_R | EXO_RIGHT_W | EXO_RIGHT_GRANT, 0}};
+	struct exo_bind_op b[4] = {
 		{EXO_OP_BIND_THEIRS, entry, (uint64_t)exos_proc_entry(pid), EXO_PROT_R | EXO_PROT_W, 0},
-		{EXO_OP_BIND_THEIRS, self_entry_slot, EXOS_PARENT_VIEW_VA, EXO_PROT_R, 0}};
-	long r = sys_cap_grant_batch(env, g, 2);
+		{EXO_OP_BIND_THEIRS, self_entry_slot, EXOS_PARENT_VIEW_VA, EXO_PROT_R, 0},
+		{EXO_OP_BIND_THEIRS, inbox, EXOS_INBOX_VA, EXO_PROT_R | EXO_PROT_W, 0},
+		{EXO_OP_BIND_THEIRS, self_inbox_slot, EXOS_PARENT_INBOX_VA, EXO_PROT_R | EXO_PROT_W, 0}};
+	long r = sys_cap_grant_batch(env, g, 4);
 	if (r >= 0)
-		r = sys_bind_batch(env, b, 2);
+		r = sys_bind_batch(env, b, 4);
 	return r < 0 ? exos_errno(r) : 0;
 }
 
@@ -131,9 +243,13 @@ static long keep_read_only(const struct child *c, uint32_t entry)
 static long child_after_fork(void)
 {
 	exos_vm_after_fork();
+	exos_signal_after_fork();
 	memset(children, 0, sizeof(children));
-	parent_entry_slot = self_entry_slot; /* the parent gave us its entry at its own slot number */
+	parent_entry_slot = self_entry_slot; /* the parent gave us its entry and inbox at its own slot numbers */
+	parent_inbox_slot = self_inbox_slot;
 	self_entry_slot = fork_handoff.entry_slot;
+	self_inbox_slot = fork_handoff.inbox_slot;
+	inbox_env = EXO_ENV_INFO->id;
 	return 0;
 }
 
@@ -153,6 +269,8 @@ static void undo_fork(struct child *c, long env, long entry)
 		sys_unbind(EXO_CAP_SELF, (uint64_t)child_view(c));
 		sys_cap_drop((unsigned long)entry);
 	}
+	if (c->inbox)
+		sys_cap_drop(c->inbox);
 	c->pid = 0;
 }
 
@@ -161,7 +279,7 @@ static __attribute__((noinline)) long fork_finish(struct child *c, long env, lon
 {
 	long err = exos_vm_share_with((unsigned long)env);
 	if (err == 0)
-		err = give_entries((unsigned long)env, c->pid, (uint32_t)entry);
+		err = give_entries((unsigned long)env, c->pid, (uint32_t)entry, c->inbox);
 	if (err == 0 && exo_upcall_register_for((unsigned long)env) < 0)
 		err = -ENOMEM;
 	long ro = err == 0 ? keep_read_only(c, (uint32_t)entry) : 0;
@@ -192,11 +310,15 @@ static __attribute__((noinline)) long fork_prepare(struct child **out, long *ent
 	uint32_t pid = EXO_CAP_TABLE[env].object;
 	*c = (struct child){.pid = pid, .env = (uint32_t)env, .pgid_start = self_entry()->pgid};
 	long entry = make_child_entry(c);
-	if (entry < 0) {
-		undo_fork(c, env, 0);
-		return entry;
+	long inbox = entry < 0 ? entry : page_at((uint64_t)child_inbox(c));
+	if (inbox > 0)
+		c->inbox = (uint32_t)inbox;
+	if (entry < 0 || inbox < 0) {
+		undo_fork(c, env, entry > 0 ? entry : 0);
+		return entry < 0 ? entry : inbox;
 	}
 	fork_handoff.entry_slot = (uint32_t)entry;
+	fork_handoff.inbox_slot = (uint32_t)inbox;
 	*out = c;
 	*entry_out = entry;
 	return 0;
@@ -216,12 +338,20 @@ long exos_fork(void)
 
 /* ---- ending ---- */
 
+/* Tell the parent (SIGCHLD), as the kernel does on Linux. */
+static void notify_parent(void)
+{
+	if (parent_inbox_slot)
+		post((volatile uint64_t *)EXOS_PARENT_INBOX_VA, SIGCHLD);
+}
+
 void exos_proc_dying(int sig)
 {
 	struct exos_proc *p = self_entry();
 	if (self_entry_slot && p->state == EXOS_PROC_RUNNING) {
 		p->status = sig & 0x7f;
 		p->state = EXOS_PROC_EXITED;
+		notify_parent();
 	}
 }
 
@@ -232,6 +362,7 @@ void exos_exit(int code)
 		p->status = (code & 0xff) << 8;
 		p->state = EXOS_PROC_EXITED;
 	}
+	notify_parent();
 	sys_exit(code & 0xff);
 	__builtin_unreachable();
 }
@@ -270,6 +401,7 @@ static void reap(struct child *c)
 {
 	sys_unbind(EXO_CAP_SELF, (uint64_t)child_view(c));
 	sys_cap_drop(c->entry);
+	sys_cap_drop(c->inbox);
 	sys_cap_drop(c->env);
 	c->pid = 0;
 }
@@ -302,6 +434,9 @@ long exos_wait4(long pid, int *status, long options, void *rusage)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
+		long r = exos_signal_wait_point(1);
+		if (r < 0)
+			return r;
 		sys_yield();
 	}
 }
@@ -370,18 +505,33 @@ long exos_getsid(long pid)
 	return -ESRCH;
 }
 
-/* ---- kill (default actions only, until ExOS has signal handlers) ---- */
+/* ---- kill ---- */
 
-/* Signals whose default action is to do nothing. */
-static int ignored_by_default(long sig) { return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH; }
-
-/* End child c with sig: its environment goes now; wait4 reports the signal. */
-static void kill_child(struct child *c, int sig)
+/*
+ * Send sig to child c: SIGKILL ends its environment at once (our CONTROL
+ * capability is the authority; wait4 then reports SIGKILL); any other signal
+ * goes to its inbox, and the child acts on it (handler, default action or
+ * nothing) at its next system call.
+ */
+static void signal_child(struct child *c, int sig)
 {
-	if (ignored_by_default(sig) || sys_env_status(c->env) == -EXO_ENOENT)
+	if (sys_env_status(c->env) == -EXO_ENOENT)
 		return; /* already over: a zombie keeps its own status */
-	sys_env_destroy(c->env);
-	c->killed_by = sig;
+	if (sig == SIGKILL) {
+		sys_env_destroy(c->env);
+		c->killed_by = sig;
+		return;
+	}
+	post(child_inbox(c), sig);
+}
+
+/* Is the parent the process pid (or in group pid < -1)? */
+static int parent_matches(long pid)
+{
+	if (!parent_inbox_slot)
+		return 0;
+	const struct exos_proc *pe = (const struct exos_proc *)EXOS_PARENT_VIEW_VA;
+	return pid > 0 ? (uint32_t)pid == self_entry()->ppid : pid < -1 && pe->pgid == (uint32_t)-pid;
 }
 
 long exos_kill(long pid, long sig)
@@ -397,13 +547,27 @@ long exos_kill(long pid, long sig)
 			continue;
 		found = 1;
 		if (sig)
-			kill_child(c, (int)sig);
+			signal_child(c, (int)sig);
+	}
+	if (pid != me && (pid == -1 || parent_matches(pid))) {
+		found = 1;
+		if (sig && parent_inbox_slot)
+			post((volatile uint64_t *)EXOS_PARENT_INBOX_VA, (int)sig);
 	}
 	if (!found)
 		return -ESRCH;
-	if (self_hit && sig && !ignored_by_default(sig)) {
-		exos_proc_dying((int)sig); /* the default action: the process ends */
-		sys_exit(128 + (int)sig);
-	}
+	if (self_hit && sig)
+		exos_signal_raise((int)sig); /* acted on when this call returns */
+	return 0;
+}
+
+long exos_tkill(long tid, long sig)
+{
+	if (tid <= 0 || sig < 0 || sig >= 65)
+		return -EINVAL;
+	if (tid != EXO_ENV_INFO->id)
+		return -ESRCH; /* one thread per process */
+	if (sig)
+		exos_signal_raise((int)sig);
 	return 0;
 }

@@ -30,6 +30,17 @@
 #define EXOS_PROCTAB_ENTRIES 256
 #define EXOS_PARENT_VIEW_VA (EXOS_PROCTAB_VA + 0x100000UL)
 #define EXOS_CHILD_VIEWS_VA (EXOS_PROCTAB_VA + 0x200000UL)
+/*
+ * Signal inboxes: one page per process (a 64-bit set of signals sent to it,
+ * bits set with an atomic OR, taken with an atomic exchange). A process's
+ * parent made it and keeps write access, and the process gets write access
+ * to its parent's: so parent and child can signal each other, and nobody else
+ * can. Own at EXOS_INBOX_VA, the parent's at EXOS_PARENT_INBOX_VA, the
+ * children's at EXOS_CHILD_INBOXES_VA + record number.
+ */
+#define EXOS_INBOX_VA (EXOS_PROCTAB_VA + 0x300000UL)
+#define EXOS_PARENT_INBOX_VA (EXOS_PROCTAB_VA + 0x301000UL)
+#define EXOS_CHILD_INBOXES_VA (EXOS_PROCTAB_VA + 0x400000UL)
 
 enum exos_proc_state {
 	EXOS_PROC_RUNNING = 1,
@@ -53,6 +64,10 @@ static inline struct exos_proc *exos_proc_entry(uint32_t pid)
 
 /* Set up this process's entry (the first process makes its own). 0 or -errno. */
 long exos_proc_init(const char *name);
+/* execve: hand the process's state to the new program, and take it over there (exec.h). */
+struct exos_exec_handoff;
+long exos_proc_export(struct exos_exec_handoff *h, const char *path);
+long exos_proc_init_exec(const struct exos_exec_handoff *h);
 
 long exos_fork(void);
 __attribute__((noreturn)) void exos_exit(int code);
@@ -66,5 +81,9 @@ long exos_getpgid(long pid);
 long exos_setsid(void);
 long exos_getsid(long pid);
 long exos_kill(long pid, long sig);
+long exos_tkill(long tid, long sig);
+/* The signals other processes sent since the last look (atomically taken); is anything there? */
+uint64_t exos_proc_take_inbox(void);
+int exos_proc_inbox_waiting(void);
 
 #endif

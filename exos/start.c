@@ -16,8 +16,10 @@
  */
 #include <exo/cmdline.h>
 #include <elf.h>
+#include "exec.h"
 #include "exos.h"
 #include "proc.h"
+#include "signal.h"
 
 #define MAX_ARGS 128 /* the kernel passes at most 1023 bytes of command line */
 #define NAUX 7
@@ -65,9 +67,43 @@ static const char *program_name(const char *path)
 	return name;
 }
 
-__attribute__((noreturn)) void __exos_start_c(char *cmdline);
-void __exos_start_c(char *cmdline)
+static __attribute__((noreturn)) void start_failed(void)
 {
+	static const char msg[] = "exos: cannot set up memory, processes or the system-call reflection handler\n";
+	sys_cputs(msg, sizeof(msg) - 1);
+	sys_exit(127);
+	__builtin_unreachable();
+}
+
+/* A program execve started: the Linux block is at sp, the process's state in execve's handoff. */
+static __attribute__((noreturn)) void start_execd(unsigned long *sp)
+{
+	const struct exos_exec_handoff *h = exos_exec_handoff();
+	if (!h)
+		start_failed();
+	long r = exos_vm_init();
+	if (r == 0)
+		r = exos_syscall_init();
+	if (r == 0)
+		r = exos_signal_init();
+	if (r == 0)
+		r = exos_proc_init_exec(h);
+	if (r < 0)
+		start_failed();
+	exos_exec_handoff_release(); /* the old program's pages go now */
+	__libc_start_main(main, (int)sp[0], (char **)&sp[1], _init, _fini, 0);
+	__builtin_unreachable();
+}
+
+/*
+ * rdi: the kernel's command line for the first program, 0 for one that
+ * execve started; sp: the stack pointer the program started with.
+ */
+__attribute__((noreturn)) void __exos_start_c(char *cmdline, unsigned long *sp);
+void __exos_start_c(char *cmdline, unsigned long *sp)
+{
+	if (!cmdline)
+		start_execd(sp);
 	unsigned long block[BLOCK_WORDS];
 	uint64_t random16[2];
 	uint64_t seed = rdtsc() ^ ((uint64_t)EXO_ENV_INFO->id << 32);
@@ -84,12 +120,11 @@ void __exos_start_c(char *cmdline)
 	if (r == 0)
 		r = exos_syscall_init();
 	if (r == 0)
+		r = exos_signal_init();
+	if (r == 0)
 		r = exos_proc_init(program_name(argc ? argv[0] : ""));
-	if (r < 0) {
-		static const char msg[] = "exos: cannot set up memory or the system-call reflection handler\n";
-		sys_cputs(msg, sizeof(msg) - 1);
-		sys_exit(127);
-	}
+	if (r < 0)
+		start_failed();
 	__libc_start_main(main, argc, argv, _init, _fini, 0);
 	__builtin_unreachable();
 }

@@ -17,7 +17,9 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include "exos.h"
+#include "exec.h"
 #include "proc.h"
+#include "signal.h"
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -80,6 +82,9 @@ static long do_read(long fd, char *buf, unsigned long len)
 		if (c == -EXO_EAGAIN) {
 			if (n > 0)
 				break;
+			long r = exos_signal_wait_point(1);
+			if (r < 0)
+				return r;
 			sys_yield();
 			continue;
 		}
@@ -113,8 +118,17 @@ static long do_nanosleep(const struct timespec *req, struct timespec *rem)
 	if (req->tv_nsec < 0 || req->tv_nsec >= 1000000000L || req->tv_sec < 0)
 		return -EINVAL;
 	uint64_t until = now_ns() + (uint64_t)req->tv_sec * 1000000000ULL + (uint64_t)req->tv_nsec;
-	while (now_ns() < until)
+	while (now_ns() < until) {
+		if (exos_signal_wait_point(0) < 0) {
+			uint64_t left = until > now_ns() ? until - now_ns() : 0;
+			if (rem) {
+				rem->tv_sec = (time_t)(left / 1000000000ULL);
+				rem->tv_nsec = (long)(left % 1000000000ULL);
+			}
+			return -EINTR;
+		}
 		sys_yield();
+	}
 	if (rem)
 		rem->tv_sec = rem->tv_nsec = 0;
 	return 0;
@@ -169,7 +183,7 @@ static long do_arch_prctl(long code, unsigned long addr)
 	}
 }
 
-long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	switch (n) {
 	case SYS_read:
@@ -193,10 +207,34 @@ long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6
 	case SYS_fork:
 	case SYS_vfork:
 		return exos_fork();
+	case SYS_execve:
+		return exos_execve((const char *)a1, (char *const *)a2, (char *const *)a3);
 	case SYS_wait4:
 		return exos_wait4(a1, (int *)a2, a3, (void *)a4);
 	case SYS_kill:
 		return exos_kill(a1, a2);
+	case SYS_tkill:
+		return exos_tkill(a1, a2);
+	case SYS_tgkill:
+		return a1 == exos_getpid() ? exos_tkill(a2, a3) : (a1 > 0 ? -ESRCH : -EINVAL);
+	case SYS_rt_sigaction:
+		return exos_rt_sigaction(a1, (const void *)a2, (void *)a3, (unsigned long)a4);
+	case SYS_rt_sigprocmask:
+		return exos_rt_sigprocmask(a1, (const uint64_t *)a2, (uint64_t *)a3, (unsigned long)a4);
+	case SYS_rt_sigpending:
+		return exos_rt_sigpending((uint64_t *)a1, (unsigned long)a2);
+	case SYS_rt_sigsuspend:
+		return exos_rt_sigsuspend((const uint64_t *)a1, (unsigned long)a2);
+	case SYS_rt_sigreturn:
+		return exos_rt_sigreturn();
+	case SYS_pause:
+		return exos_pause();
+	case SYS_alarm:
+		return exos_alarm((unsigned long)a1);
+	case SYS_setitimer:
+		return exos_setitimer(a1, (const struct itimerval *)a2, (struct itimerval *)a3);
+	case SYS_getitimer:
+		return exos_getitimer(a1, (struct itimerval *)a2);
 	case SYS_setpgid:
 		return exos_setpgid(a1, a2);
 	case SYS_getpgid:
@@ -228,6 +266,15 @@ long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6
 	default:
 		return -ENOSYS;
 	}
+}
+
+/* Signals pending are acted on as every call returns (a cheap test first: usually nothing is). */
+long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	long r = dispatch(n, a1, a2, a3, a4, a5, a6);
+	if (exos_signal_maybe())
+		exos_signal_deliver();
+	return r;
 }
 
 /* A reflected `syscall`: Linux's registers in, the result in rax. */

@@ -19,7 +19,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "exos.h"
+#include "exec.h"
 #include "proc.h"
+#include "signal.h"
 #include "vm.h"
 
 #define BRK_MAX (1UL << 30)
@@ -333,13 +335,13 @@ int exos_vm_fault(struct exo_upcall *u)
 	return page_set_binding(e, want) < 0 ? -1 : 0;
 }
 
-/* A fault ExOS cannot serve ends the process (SIGSEGV's default action, until ExOS has signal handlers). */
+/* A fault ExOS cannot serve is SIGSEGV: the program's handler runs, or the process ends. */
 static int fault_upcall(struct exo_upcall *u)
 {
-	int r = exos_vm_fault(u);
-	if (r < 0)
-		exos_proc_dying(SIGSEGV);
-	return r;
+	if (exos_vm_fault(u) == 0)
+		return 0;
+	int code = exos_region_of(u->addr & ~(PAGE_SIZE - 1)) ? SEGV_ACCERR : SEGV_MAPERR;
+	return exos_signal_fault(u, SIGSEGV, code, u->addr);
 }
 
 /* ---- start-up: adopt what the kernel loaded ---- */
@@ -349,31 +351,44 @@ static uint32_t linux_prot_of(unsigned exo)
 	return PROT_READ | (exo & EXO_PROT_W ? PROT_WRITE : 0) | (exo & EXO_PROT_X ? PROT_EXEC : 0);
 }
 
-/* The pages the kernel bound (its boot map) join the page map; the image and the stack become regions. */
-static long adopt_boot_map(void)
+/* A page the program started with (the kernel's boot map, or execve's handoff) joins the page map. */
+static long adopt_page(uint64_t va, uint32_t slot, unsigned prot)
 {
+	struct exos_vpage *e = exos_pagemap_insert(va >> PAGE_SHIFT);
+	if (!e)
+		return -ENOMEM;
+	e->slot = slot;
+	e->bound = (uint16_t)prot;
+	if ((va >= EXO_BOOTSTACK_TOP - EXOS_STACK_MAX && va < EXO_BOOTSTACK_TOP) || exos_region_of(va))
+		return 0; /* the stack's region is added after */
+	return region_add(va, va + PAGE_SIZE, linux_prot_of(prot), EXOS_RG_IMAGE);
+}
+
+/*
+ * The pages the program starts with join the page map; the image and the
+ * stack become regions. They are the kernel's boot map for the first
+ * program, execve's handoff for one that was exec'd.
+ */
+static long adopt_start_pages(void)
+{
+	const struct exos_exec_handoff *h = exos_exec_handoff();
 	const volatile struct exo_envinfo *ei = EXO_ENV_INFO;
-	uint64_t stack_lo = EXO_BOOTSTACK_TOP - EXOS_STACK_MAX;
-	for (uint64_t i = 0; i < ei->nbootmap; i++) {
-		uint64_t va = ei->bootmap[i].va;
-		struct exos_vpage *e = exos_pagemap_insert(va >> PAGE_SHIFT);
-		if (!e)
-			return -ENOMEM;
-		e->slot = ei->bootmap[i].slot;
-		e->bound = (uint16_t)ei->bootmap[i].prot;
-		if ((va >= stack_lo && va < EXO_BOOTSTACK_TOP) || exos_region_of(va))
-			continue; /* the stack's region comes below; a page two segments share is in the first's */
-		long err = region_add(va, va + PAGE_SIZE, linux_prot_of(ei->bootmap[i].prot), EXOS_RG_IMAGE);
-		if (err < 0)
-			return err;
-	}
-	return region_add(stack_lo, EXO_BOOTSTACK_TOP, PROT_READ | PROT_WRITE, EXOS_RG_STACK);
+	long err = 0;
+	if (h)
+		for (uint64_t i = 0; i < h->nmap && err == 0; i++)
+			err = adopt_page(h->ops[i].va, h->ops[i].slot, h->ops[i].prot);
+	else
+		for (uint64_t i = 0; i < ei->nbootmap && err == 0; i++)
+			err = adopt_page(ei->bootmap[i].va, ei->bootmap[i].slot, ei->bootmap[i].prot);
+	if (err < 0)
+		return err;
+	return region_add(EXO_BOOTSTACK_TOP - EXOS_STACK_MAX, EXO_BOOTSTACK_TOP, PROT_READ | PROT_WRITE, EXOS_RG_STACK);
 }
 
 long exos_vm_init(void)
 {
 	brk_start = brk_cur = PAGE_UP((unsigned long)_end);
-	long err = adopt_boot_map();
+	long err = adopt_start_pages();
 	if (err < 0)
 		return err;
 	return exo_set_pagefault_handler(fault_upcall);

@@ -26,11 +26,13 @@ extern char exo_upcall_entry[], exo_upcall_crit_start[], exo_upcall_crit_end[];
 static struct {
 	char stack[UPCALL_STACK_SIZE];
 	void *fpu_area; /* the saved vector state of the context the current handler interrupted */
+	struct exo_upcall *current; /* the frame the current handler serves */
 	int registered; /* written when a declined fault switches upcalls off */
 } upcall_private __attribute__((aligned(4096)));
 #define upcall_stack upcall_private.stack
 #define fpu_area upcall_private.fpu_area
 #define registered upcall_private.registered
+#define current_frame upcall_private.current
 
 void exo_upcall_private_range(uint64_t *start, uint64_t *end)
 {
@@ -111,15 +113,20 @@ void exo_fpu_restore(void *area);
 
 void *exo_upcall_fpu_state(void) { return fpu_area; }
 
+struct exo_upcall *exo_upcall_current(void) { return current_frame; }
+
 static void dispatch(struct exo_upcall *u);
 
 void exo_upcall_dispatch(struct exo_upcall *u, void *fpu);
 void exo_upcall_dispatch(struct exo_upcall *u, void *fpu)
 {
 	void *outer = fpu_area; /* upcalls nest */
+	struct exo_upcall *outer_frame = current_frame;
 	fpu_area = fpu;
+	current_frame = u;
 	dispatch(u);
 	fpu_area = outer;
+	current_frame = outer_frame;
 	if (u->regs.rflags & 0x100) {
 		/*
 		 * The trap flag is to stay set (single-stepping): a user-mode

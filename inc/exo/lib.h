@@ -56,6 +56,10 @@ typedef int (*exo_exception_fn)(struct exo_upcall *u);
  * handler changes the interrupted vector state here, not in the registers.
  */
 void *exo_upcall_fpu_state(void);
+/* Inside a handler: the frame it serves (a system-call handler may change u->rip and all of u->regs). */
+struct exo_upcall *exo_upcall_current(void);
+/* Bytes of the vector-state image at exo_upcall_fpu_state() (what the CPU's XSAVE writes, or 512 for FXSAVE). */
+#define EXO_UPCALL_FPU_AREA 4096
 typedef long (*exo_syscall_fn)(struct exo_regs *regs);
 typedef void (*exo_revoke_fn)(struct exo_upcall *u);
 long exo_set_exception_handler(unsigned vector, exo_exception_fn fn);

@@ -1,0 +1,46 @@
+/*
+ * ExOS signals (signal.c): handlers, masks, pending signals, the signal
+ * frame and rt_sigreturn, alarm and setitimer, and exceptions as signals.
+ * Sets are Linux's: 64 bits, bit (sig - 1).
+ */
+#ifndef EXOS_SIGNAL_H
+#define EXOS_SIGNAL_H
+
+#include <stdint.h>
+#include <sys/time.h>
+#include <exo/upcall.h>
+
+long exos_signal_init(void); /* exception handlers for #UD, #DE, #BP, #DB, #GP, ... */
+long exos_rt_sigaction(long sig, const void *act, void *oact, unsigned long setsize);
+long exos_rt_sigprocmask(long how, const uint64_t *set, uint64_t *oset, unsigned long setsize);
+long exos_rt_sigpending(uint64_t *set, unsigned long setsize);
+long exos_rt_sigsuspend(const uint64_t *mask, unsigned long setsize);
+long exos_rt_sigreturn(void); /* from the reflected `syscall` of musl's restorer */
+long exos_pause(void);
+long exos_alarm(unsigned long secs);
+long exos_setitimer(long which, const struct itimerval *nv, struct itimerval *old);
+long exos_getitimer(long which, struct itimerval *cur);
+
+/* Make sig pending for this process (kill or tkill of oneself; a signal from the inbox). */
+void exos_signal_raise(int sig);
+/* Anything to look at (pending and unblocked, a timer, the inbox)? Cheap: on every system call's way out. */
+int exos_signal_maybe(void);
+/* Collect what arrived: the inbox, an expired timer. */
+void exos_signal_poll(void);
+/* Deliver what is pending and not blocked. 0: nothing; bit 0: something; bit 1: a handler without SA_RESTART. */
+int exos_signal_deliver(void);
+/* Inside a call that waits: deliver; -EINTR if the call must give up, else 0 (go on waiting). */
+long exos_signal_wait_point(int restartable);
+/*
+ * A fault as signal sig: with a handler, set u up to run it on a signal
+ * frame (0); otherwise record that the process ends by sig (-1: the fault is
+ * declined and the kernel ends the environment with its report).
+ */
+int exos_signal_fault(struct exo_upcall *u, int sig, int code, uint64_t addr);
+
+/* fork: the child starts with nothing pending and no timer. execve: only the mask, ignored signals and pending ones cross. */
+void exos_signal_after_fork(void);
+void exos_signal_export(uint64_t *mask, uint64_t *ignored, uint64_t *pending);
+void exos_signal_import(uint64_t mask, uint64_t ignored, uint64_t pending);
+
+#endif
