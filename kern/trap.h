@@ -42,6 +42,8 @@
 #define CPU_KSTACK_TOP 0
 #define CPU_SCRATCH 8
 #define CPU_CURENV 16
+#define CPU_FAST_RDI 48
+#define CPU_FAST_RAX 56
 #define ENV_UPCALL_ENTRY 176
 #define ENV_UPCALL_STACK_TOP 184
 #define ENV_UPCALL_STACK_SIZE 192
@@ -76,6 +78,7 @@ struct cpu {
 	struct env *fpu_env; /* whose FPU/vector state is in the registers, or NULL */
 	struct trapframe *kcall_tf; /* the frame of the kernel call being served */
 	uint64_t kcall_rax;         /* its call number, kept for a restart */
+	uint64_t fast_rdi, fast_rax; /* parked user registers of the exception fast path (trapentry.S) */
 };
 
 extern struct cpu cpu0;
@@ -99,9 +102,12 @@ __attribute__((noreturn)) void trap_return_sysret(const struct trapframe *tf);
 
 /* A kernel-mode fault inside a user-copy routine resumes at its fixup. */
 extern char uaccess_start[], uaccess_end[], uaccess_fault[];
-/* The same for the exception fast path's writes to the upcall stack. */
-extern char fastup_start[], fastup_end[], fastup_fault[];
-extern uint8_t smap_on; /* CR4.SMAP is set: the fast path brackets user writes with stac/clac */
+/* The same for the exception fast path's writes to the upcall stack: {start, end, fixup} per stub. */
+struct fastup_range {
+	uint64_t start, end, fixup;
+};
+extern const struct fastup_range fastup_table[], fastup_table_end[];
+extern const uint64_t trap_stubs[256], trap_stubs_smap[256]; /* IDT targets without and with SMAP */
 #endif /* !ASM_FILE */
 
 #endif

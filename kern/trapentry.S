@@ -43,7 +43,10 @@
 	pop %rax
 	.endm
 
-/* One stub per vector; the CPU pushes an error code only for some exceptions. */
+/*
+ * One stub per vector; the CPU pushes an error code only for some exceptions.
+ * Exceptions in FAST_UPCALL_VECTORS get the fast path below instead.
+ */
 	.macro STUB vec
 	.p2align 4
 trap_stub_\vec:
@@ -55,10 +58,132 @@ trap_stub_\vec:
 	jmp trap_common
 	.endm
 
-	.macro TABLE_ENTRY vec
-	.quad trap_stub_\vec
+/*
+ * The exception fast path, one copy per vector (err: 8 if the CPU pushed an
+ * error code, else 0) and per SMAP setting (smap: bracket the user writes
+ * with stac/clac). A user-mode exception whose environment has an upcall
+ * entry, and which did not happen on its upcall stack, gets its frame
+ * (struct exo_upcall, inc/exo/upcall.h) written straight onto the top of the
+ * upcall stack, and the environment continues at its entry with rdi = rsp =
+ * the frame: no C, no saved trap frame. The kernel writes only what it must
+ * (the header, and the rip, rflags, rsp and rdi it changes); every other
+ * register reaches the entry as the interrupted code left it, and the entry
+ * stores those into the frame itself. Everything else (kernel mode, nesting,
+ * no entry, a frame that cannot be written) goes to trap_slow with every
+ * register as the CPU left it; upcall.c deliver() builds the same frame.
+ *
+ * Stack while here: \err(%rsp) = rip, then cs, rflags, rsp, ss (8 bytes
+ * further once the entry is pushed). rdi and rax are parked in struct cpu.
+ * A fault between fastw_start and fastw_end (the upcall stack cannot be
+ * written) resumes at fastw_fault (trap.c, through fastup_table) with the
+ * entry still pushed.
+ */
+#define UF_VECTOR 8
+#define UF_ERR 16
+#define UF_ADDR 24
+#define UF_RIP 48
+#define UF_RDI 128
+#define UF_RFLAGS 176
+#define UF_RSP 184
+	.macro FAST_STUB vec, err, smap
+	.p2align 4
+trap_fast\smap\()_\vec:
+	testb $3, 8+\err(%rsp)            /* cs */
+	jz fastk\smap\()_\vec
+	swapgs
+	mov %rdi, %gs:CPU_FAST_RDI
+	mov %rax, %gs:CPU_FAST_RAX
+	mov %gs:CPU_CURENV, %rax
+	cmpq $0, ENV_UPCALL_ENTRY(%rax)
+	je fastg\smap\()_\vec
+	mov ENV_UPCALL_STACK_TOP(%rax), %rdi
+	sub 24+\err(%rsp), %rdi           /* rsp on the upcall stack, (top - size, top]? then nest: C */
+	cmp ENV_UPCALL_STACK_SIZE(%rax), %rdi
+	jb fastg\smap\()_\vec
+	mov ENV_UPCALL_STACK_TOP(%rax), %rdi
+	sub $UPCALL_FRAME_SIZE, %rdi      /* the frame; env_set_upcall guaranteed the room below it */
+	push ENV_UPCALL_ENTRY(%rax)
+	.if \smap
+	stac
+	.endif
+fastw_start\smap\()_\vec:
+	movq $1, (%rdi)                   /* type EXO_UPCALL_EXCEPTION */
+	movq $\vec, UF_VECTOR(%rdi)
+	.if \err
+	mov 8(%rsp), %rax
+	mov %rax, UF_ERR(%rdi)
+	.else
+	movq $0, UF_ERR(%rdi)
+	.endif
+	.if \vec == 14
+	mov %cr2, %rax
+	mov %rax, UF_ADDR(%rdi)
+	.else
+	movq $0, UF_ADDR(%rdi)
+	.endif
+	mov 8+\err(%rsp), %rax
+	mov %rax, UF_RIP(%rdi)
+	mov 24+\err(%rsp), %rax
+	mov %rax, UF_RFLAGS(%rdi)
+	mov 32+\err(%rsp), %rax
+	mov %rax, UF_RSP(%rdi)
+	mov %gs:CPU_FAST_RDI, %rax
+	mov %rax, UF_RDI(%rdi)
+fastw_end\smap\()_\vec:
+	.if \smap
+	clac
+	.endif
+	pop \err(%rsp)                    /* rip = the entry */
+	mov %rdi, 24+\err(%rsp)           /* rsp = rdi = the frame */
+	andq $~(RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT | RFLAGS_IOPL), 16+\err(%rsp)
+	mov %gs:CPU_FAST_RAX, %rax
+	swapgs
+	.if \err
+	add $8, %rsp
+	.endif
+	iretq
+fastw_fault\smap\()_\vec:                 /* the upcall stack cannot be written: let trap() decide */
+	add $8, %rsp
+	.if \smap
+	clac
+	.endif
+fastg\smap\()_\vec:                       /* give up: the C path, from user mode (GS swapped) */
+	mov %gs:CPU_FAST_RAX, %rax
+	mov %gs:CPU_FAST_RDI, %rdi
+fastk\smap\()_\vec:                       /* kernel mode, or given up */
+	.if \err == 0
+	push $0
+	.endif
+	push $\vec
+	jmp trap_slow
+	.pushsection .rodata, 1
+	.quad fastw_start\smap\()_\vec, fastw_end\smap\()_\vec, fastw_fault\smap\()_\vec
+	.popsection
 	.endm
 
+	.macro ANY_STUB vec, smap
+	.if (FAST_UPCALL_VECTORS >> \vec) & 1
+	.if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
+	FAST_STUB \vec, 8, \smap
+	.else
+	FAST_STUB \vec, 0, \smap
+	.endif
+	.endif
+	.endm
+
+	.macro TABLE_ENTRY vec, smap
+	.if (\vec < 32) && ((FAST_UPCALL_VECTORS >> \vec) & 1)
+	.quad trap_fast\smap\()_\vec
+	.else
+	.quad trap_stub_\vec
+	.endif
+	.endm
+
+	.pushsection .rodata, 1
+	.p2align 3
+	.globl fastup_table
+fastup_table:                             /* {start, end, fixup} per fast stub, filled in below */
+	.popsection
 	.text
 	.altmacro
 	.set vec, 0
@@ -66,32 +191,47 @@ trap_stub_\vec:
 	STUB %vec
 	.set vec, vec + 1
 	.endr
+	.set vec, 0
+	.rept 32
+	ANY_STUB %vec, 0
+	ANY_STUB %vec, 1
+	.set vec, vec + 1
+	.endr
 
+	.pushsection .rodata, 1
+	.globl fastup_table_end
+fastup_table_end:
+	.popsection
 	.section .rodata
 	.p2align 3
-	.globl trap_stubs
+	.globl trap_stubs, trap_stubs_smap
 trap_stubs:
 	.set vec, 0
 	.rept 256
-	TABLE_ENTRY %vec
+	TABLE_ENTRY %vec, 0
+	.set vec, vec + 1
+	.endr
+trap_stubs_smap:
+	.set vec, 0
+	.rept 256
+	TABLE_ENTRY %vec, 1
 	.set vec, vec + 1
 	.endr
 	.noaltmacro
 
 /*
- * Common path of every exception and interrupt. On entry the stack holds
- * vector, error code and the CPU's frame. GS is swapped only when we came
- * from user mode (the kernel never changes its own GS base).
+ * Common path of every other exception and interrupt. On entry the stack
+ * holds vector, error code and the CPU's frame. GS is swapped only when we
+ * came from user mode (the kernel never changes its own GS base).
  */
 	.text
 	.p2align 4
 trap_common:
 	testb $3, 24(%rsp)            /* frame: vector, err, rip, cs */
-	jz 1f
+	jz trap_slow
 	swapgs
-	jmp fast_upcall
 trap_slow:
-1:	PUSH_REGS
+	PUSH_REGS
 	/*
 	 * Clear AC (user code may set it; with AC set SMAP is off) and DF. Not
 	 * clac: that instruction faults on CPUs without SMAP.
@@ -109,116 +249,6 @@ trap_slow:
 	POP_REGS
 	add $16, %rsp
 	iretq
-
-/*
- * The exception fast path. A user-mode exception whose environment has an
- * upcall entry, and which did not happen on its upcall stack, is turned into
- * a struct exo_upcall (inc/exo/upcall.h) written straight from the registers
- * onto the top of the upcall stack, and the environment continues at its
- * entry with rdi = rsp = the frame: no C, no saved trap frame. Everything
- * else (interrupts, nesting, no handler, a stack that cannot be written) goes
- * to trap_slow with every register as the CPU left it. The slow path
- * (upcall.c deliver) builds the same frame.
- *
- * Stack while here: 0 rcx, 8 rdx, 16 rdi, 24 rax, 32 vector, 40 err, 48 rip,
- * 56 cs, 64 rflags, 72 rsp, 80 ss.
- */
-#define F_RIP 48
-#define F_RFLAGS 64
-#define F_RSP 72
-fast_upcall:
-	push %rax
-	push %rdi
-	push %rdx
-	push %rcx
-	mov 32(%rsp), %rax
-	cmp $31, %rax
-	ja fast_giveup
-	mov $FAST_UPCALL_VECTORS, %ecx
-	bt %eax, %ecx
-	jnc fast_giveup
-	mov %gs:CPU_CURENV, %rdx
-	test %rdx, %rdx
-	jz fast_giveup
-	cmpq $0, ENV_UPCALL_ENTRY(%rdx)
-	je fast_giveup
-	mov ENV_UPCALL_STACK_TOP(%rdx), %rdi
-	mov F_RSP(%rsp), %rcx             /* on the upcall stack (top - size, top]? then nest: slow path */
-	cmp %rdi, %rcx
-	ja 2f
-	mov %rdi, %rax
-	sub ENV_UPCALL_STACK_SIZE(%rdx), %rax
-	cmp %rax, %rcx
-	ja fast_giveup
-2:	sub $UPCALL_FRAME_SIZE, %rdi      /* the frame; env_set_upcall guaranteed the room below it */
-	testb $1, smap_on(%rip)
-	jz fastup_start
-	stac
-	.globl fastup_start, fastup_end, fastup_fault
-fastup_start:
-	movq $1, 0(%rdi)                  /* type EXO_UPCALL_EXCEPTION */
-	mov 32(%rsp), %rax
-	mov %rax, 8(%rdi)                 /* vector */
-	mov 40(%rsp), %rcx
-	mov %rcx, 16(%rdi)                /* err */
-	xor %ecx, %ecx
-	cmp $14, %eax
-	jne 3f
-	mov %cr2, %rcx
-3:	mov %rcx, 24(%rdi)                /* addr */
-	movq $0, 32(%rdi)
-	movq $0, 40(%rdi)
-	mov F_RIP(%rsp), %rax
-	mov %rax, 48(%rdi)                /* rip */
-	mov %r15, 56(%rdi)
-	mov %r14, 64(%rdi)
-	mov %r13, 72(%rdi)
-	mov %r12, 80(%rdi)
-	mov %r11, 88(%rdi)
-	mov %r10, 96(%rdi)
-	mov %r9, 104(%rdi)
-	mov %r8, 112(%rdi)
-	mov %rbp, 120(%rdi)
-	mov 16(%rsp), %rax
-	mov %rax, 128(%rdi)               /* rdi */
-	mov %rsi, 136(%rdi)
-	mov 8(%rsp), %rax
-	mov %rax, 144(%rdi)               /* rdx */
-	mov 0(%rsp), %rax
-	mov %rax, 152(%rdi)               /* rcx */
-	mov %rbx, 160(%rdi)
-	mov 24(%rsp), %rax
-	mov %rax, 168(%rdi)               /* rax */
-	mov F_RFLAGS(%rsp), %rax
-	mov %rax, 176(%rdi)               /* rflags */
-	mov F_RSP(%rsp), %rax
-	mov %rax, 184(%rdi)               /* rsp */
-fastup_end:
-	testb $1, smap_on(%rip)
-	jz 4f
-	clac
-4:	mov ENV_UPCALL_ENTRY(%rdx), %rax
-	mov %rax, F_RIP(%rsp)
-	mov %rdi, F_RSP(%rsp)
-	andq $~(RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT | RFLAGS_IOPL), F_RFLAGS(%rsp)
-	mov %rdi, 16(%rsp)                /* the handler gets rdi = the frame */
-	pop %rcx
-	pop %rdx
-	pop %rdi
-	pop %rax
-	add $16, %rsp
-	swapgs
-	iretq
-fastup_fault:                         /* the upcall stack cannot be written: let trap() decide */
-	testb $1, smap_on(%rip)
-	jz fast_giveup
-	clac
-fast_giveup:
-	pop %rcx
-	pop %rdx
-	pop %rdi
-	pop %rax
-	jmp trap_slow
 
 /*
  * trap_return_iret(tf): resume the user context in *tf (any registers),
