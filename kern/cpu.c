@@ -182,7 +182,8 @@ void cpu_init_tables(uint64_t kstack_top, const uint64_t ist_top[3])
 
 	cpu0.kstack_top = kstack_top;
 	wrmsr(MSR_STAR, (uint64_t)GDT_KDATA << 48 | (uint64_t)GDT_KCODE << 32);
-	wrmsr(MSR_LSTAR, (uint64_t)kcall_entry);
+	bool pct_fast = (features & EXO_CPU_FSGSBASE) && (features & EXO_CPU_XSAVE);
+	wrmsr(MSR_LSTAR, (uint64_t)(pct_fast ? kcall_entry_pct : kcall_entry));
 	wrmsr(MSR_CSTAR, 0);
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT | RFLAGS_IOPL);
 }

@@ -239,6 +239,10 @@ void env_refresh_info(struct env *e)
 
 void env_save_context(struct env *e, const struct trapframe *tf)
 {
+	if (e->pct_lazy) {
+		e->pct_saved = e->tf; /* its own context, left in tf by trapentry.S's pct_call_fast */
+		e->pct_lazy = false;
+	}
 	e->tf = *tf;
 }
 

@@ -91,8 +91,8 @@ trap_fast\smap\()_\vec:
 	testb $3, 8+\err(%rsp)            /* cs */
 	jz fastk\smap\()_\vec
 	swapgs
-	mov %rdi, %gs:CPU_FAST_RDI
-	mov %rax, %gs:CPU_FAST_RAX
+	mov %rdi, %gs:CPU_PARK0
+	mov %rax, %gs:CPU_PARK1
 	mov %gs:CPU_CURENV, %rax
 	cmpq $0, ENV_UPCALL_ENTRY(%rax)
 	je fastg\smap\()_\vec
@@ -127,7 +127,7 @@ fastw_start\smap\()_\vec:
 	mov %rax, UF_RFLAGS(%rdi)
 	mov 32+\err(%rsp), %rax
 	mov %rax, UF_RSP(%rdi)
-	mov %gs:CPU_FAST_RDI, %rax
+	mov %gs:CPU_PARK0, %rax
 	mov %rax, UF_RDI(%rdi)
 fastw_end\smap\()_\vec:
 	.if \smap
@@ -136,7 +136,7 @@ fastw_end\smap\()_\vec:
 	pop \err(%rsp)                    /* rip = the entry */
 	mov %rdi, 24+\err(%rsp)           /* rsp = rdi = the frame */
 	andq $~(RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT | RFLAGS_IOPL), 16+\err(%rsp)
-	mov %gs:CPU_FAST_RAX, %rax
+	mov %gs:CPU_PARK1, %rax
 	swapgs
 	.if \err
 	add $8, %rsp
@@ -148,8 +148,8 @@ fastw_fault\smap\()_\vec:                 /* the upcall stack cannot be written:
 	clac
 	.endif
 fastg\smap\()_\vec:                       /* give up: the C path, from user mode (GS swapped) */
-	mov %gs:CPU_FAST_RAX, %rax
-	mov %gs:CPU_FAST_RDI, %rdi
+	mov %gs:CPU_PARK1, %rax
+	mov %gs:CPU_PARK0, %rdi
 fastk\smap\()_\vec:                       /* kernel mode, or given up */
 	.if \err == 0
 	push $0
@@ -265,12 +265,23 @@ trap_return_iret:
 /*
  * The `syscall` entry. The CPU has put the user rip in rcx and rflags in
  * r11, masked rflags with FMASK (IF, TF, DF, AC, NT clear) and not switched
- * stacks. Interrupts are off until we return.
+ * stacks. Interrupts are off until we return. kcall_entry_pct, the entry on
+ * CPUs with FSGSBASE and XSAVE (cpu.c), first sends pct_call and pct_return
+ * to their fast paths below.
  */
-	.globl kcall_entry
+	.globl kcall_entry, kcall_entry_pct
 	.p2align 4
 kcall_entry:
 	swapgs
+	jmp kcall_general
+	.p2align 4
+kcall_entry_pct:
+	swapgs
+	cmp $(KCALL_PCT_CALL & 0xFFFF), %ax   /* the rest of rax is checked there */
+	je pct_call_fast
+	cmp $(KCALL_PCT_RETURN & 0xFFFF), %ax
+	je pct_return_fast
+kcall_general:
 	mov %rsp, %gs:CPU_SCRATCH
 	mov %gs:CPU_KSTACK_TOP, %rsp
 	push $SEL_UDATA               /* ss */
@@ -302,3 +313,159 @@ trap_return_sysret:
 	mov 40(%rsp), %rsp            /* user rsp: from here an NMI must use its IST stack */
 	swapgs
 	sysretq
+
+/*
+ * The PCT fast paths (kern/pct.c has the rules, docs/processor.md the
+ * contract). They handle a valid pct_call, and a pct_return from an
+ * activation that pct_call_fast started and that was never descheduled
+ * (pct_lazy), without a trap frame: the passed registers stay in the
+ * registers, the caller keeps only its rip, rsp and rflags (in its tf), the
+ * callee's own context stays in its tf. Anything else goes to kcall_general
+ * with the registers as the syscall left them, and pct.c decides or reports.
+ *
+ * rsp is not a stack here: it holds a struct env pointer (tf is at offset 0).
+ * Interrupts are off and NMI, #DF and #MC have their own stacks; no other
+ * exception can happen in this code. Only rax, rcx, r11 and rsp may change
+ * (rcx and r11 are the syscall's; the kernel writes rax).
+ *
+ * SWITCH_ENV moves the CPU from the environment at rsp to the one at rcx,
+ * like env_switch_to: the CPU's current env, donee and FPU owner, address
+ * space, FS and GS bases (rdfsbase & co: user mode may change them), the
+ * complete x87/SSE/AVX state (xsave of every XCR0 component, then xrstor of
+ * the other's: no state crosses), and the usage count the newcomer reads.
+ * The FPU registers hold rsp's state: checked before (fpu_env == curenv).
+ */
+	.macro SWITCH_ENV
+	mov %rcx, %gs:CPU_CURENV
+	mov %rcx, %gs:CPU_DONEE
+	mov %rcx, %gs:CPU_FPU_ENV
+	mov ENV_PML4(%rcx), %rax
+	mov %rax, %cr3
+	rdfsbase %rax
+	mov %rax, ENV_FS_BASE(%rsp)
+	mov ENV_FS_BASE(%rcx), %rax
+	wrfsbase %rax
+	swapgs                        /* the user GS base is live only while GS is swapped */
+	rdgsbase %rax
+	mov %rax, ENV_GS_BASE(%rsp)
+	mov ENV_GS_BASE(%rcx), %rax
+	wrgsbase %rax
+	swapgs
+	mov %rdx, %gs:CPU_PARK0
+	mov $-1, %eax
+	mov $-1, %edx
+	mov ENV_FPU(%rsp), %r11
+	xsave64 (%r11)
+	mov ENV_FPU(%rcx), %r11
+	xrstor64 (%r11)
+	mov %gs:CPU_PARK0, %rdx
+	mov ENV_PAGES_COUNT(%rcx), %eax
+	mov ENV_EINFO(%rcx), %r11
+	mov %rax, EINFO_USAGE(%r11)
+	.endm
+
+/* pct_call(rdi = callee id, rsi = entry index): rax = the caller's id at the entry. */
+pct_call_fast:
+	mov %rsp, %gs:CPU_SCRATCH
+	mov %gs:CPU_CURENV, %rsp      /* the caller */
+	mov %rcx, TF_RIP(%rsp)
+	mov %r11, TF_RFLAGS(%rsp)
+	movabs $KCALL_PCT_CALL, %rcx
+	cmp %rcx, %rax
+	jne pct_call_giveup_rax
+	cmpb $0, ENV_PCT_LAZY(%rsp)   /* its own context is in its tf: pct.c moves it first */
+	jne pct_call_giveup
+	cmp %rsp, %gs:CPU_FPU_ENV
+	jne pct_call_giveup
+	movzbl %dil, %eax             /* the callee: envs[id & 0xFF] ... */
+	cmp $ENV_COUNT, %eax
+	jae pct_call_giveup
+	imul $ENV_SIZE, %eax, %ecx
+	add $envs, %rcx
+	movabs $(ENV_STATE_RUNNABLE << 32), %rax
+	add %rdi, %rax
+	cmp %rax, ENV_ID(%rcx)        /* ... if its id is rdi (below 2^32) and it is runnable */
+	jne pct_call_giveup
+	cmp %rcx, %rsp
+	je pct_call_giveup            /* a call to oneself */
+	cmp $PCT_ENTRIES, %rsi
+	jae pct_call_giveup
+	mov %rsi, %rax
+	shl $4, %rax
+	add %rcx, %rax                /* ENV_PCT(%rax): its entry */
+	cmpq $0, ENV_PCT(%rax)
+	je pct_call_giveup
+	cmpb $0, ENV_PCT_ACTIVE(%rcx)
+	jne pct_call_giveup           /* serving a call already */
+	cmpq $0, ENV_UPCALL_ENTRY(%rcx)
+	je 1f
+	mov ENV_UPCALL_STACK_TOP(%rcx), %r11 /* upcall_in_progress(): EBUSY */
+	sub TF_RSP(%rcx), %r11
+	cmp ENV_UPCALL_STACK_SIZE(%rcx), %r11
+	jb pct_call_giveup
+	mov TF_RIP(%rcx), %r11
+	sub ENV_CRIT_START(%rcx), %r11
+	cmp ENV_CRIT_LEN(%rcx), %r11
+	jb pct_call_giveup
+1:	mov %gs:CPU_SCRATCH, %r11     /* valid: rsp = the caller, rcx = the callee, rax its entry */
+	mov %r11, TF_RSP(%rsp)
+	movl $ENV_STATE_WAIT_PCT, ENV_ID + 4(%rsp)
+	movw $0x0101, ENV_PCT_ACTIVE(%rcx) /* pct_active, pct_lazy */
+	mov ENV_ID(%rsp), %r11d
+	mov %r11d, ENV_PCT_CALLER(%rcx)
+	mov %rax, %gs:CPU_PARK1
+	SWITCH_ENV
+	mov %gs:CPU_PARK1, %rax
+	mov ENV_PCT + 8(%rax), %rsp   /* its stack_top */
+	mov ENV_PCT(%rax), %r11
+	mov ENV_PCT_CALLER(%rcx), %eax
+	mov %r11, %rcx                /* rip = the entry: below EXO_BIND_TOP, canonical */
+	mov $(RFLAGS_IF | 2), %r11d
+	swapgs
+	sysretq
+pct_call_giveup:
+	movabs $KCALL_PCT_CALL, %rax
+pct_call_giveup_rax:
+	mov TF_RIP(%rsp), %rcx
+	mov TF_RFLAGS(%rsp), %r11
+	mov %gs:CPU_SCRATCH, %rsp
+	jmp kcall_general
+
+/* pct_return() from a lazy activation of a waiting caller: the caller resumes with rax = 0. */
+pct_return_fast:
+	mov %rsp, %gs:CPU_SCRATCH
+	mov %rcx, %gs:CPU_PARK0
+	mov %r11, %gs:CPU_PARK1
+	movabs $KCALL_PCT_RETURN, %rcx
+	cmp %rcx, %rax
+	jne pct_return_giveup_rax
+	mov %gs:CPU_CURENV, %rsp      /* the callee */
+	cmpw $0x0101, ENV_PCT_ACTIVE(%rsp) /* serving a call, its own context still in its tf */
+	jne pct_return_giveup
+	cmp %rsp, %gs:CPU_FPU_ENV
+	jne pct_return_giveup
+	mov ENV_PCT_CALLER(%rsp), %eax /* never 0 here: only pct_call makes an activation lazy */
+	movzbl %al, %ecx
+	imul $ENV_SIZE, %ecx, %ecx
+	add $envs, %rcx
+	movabs $(ENV_STATE_WAIT_PCT << 32), %r11
+	add %rax, %r11
+	cmp %r11, ENV_ID(%rcx)        /* the caller is still there and waiting */
+	jne pct_return_giveup
+	movl $ENV_STATE_RUNNABLE, ENV_ID + 4(%rcx)
+	movw $0, ENV_PCT_ACTIVE(%rsp) /* its own context is back: it never left tf */
+	movl $0, ENV_PCT_CALLER(%rsp)
+	SWITCH_ENV
+	mov TF_RSP(%rcx), %rsp
+	mov TF_RFLAGS(%rcx), %r11
+	mov TF_RIP(%rcx), %rcx        /* after its syscall: below EXO_BIND_TOP, canonical */
+	xor %eax, %eax
+	swapgs
+	sysretq
+pct_return_giveup:
+	movabs $KCALL_PCT_RETURN, %rax
+pct_return_giveup_rax:
+	mov %gs:CPU_PARK0, %rcx
+	mov %gs:CPU_PARK1, %r11
+	mov %gs:CPU_SCRATCH, %rsp
+	jmp kcall_general
