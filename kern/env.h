@@ -108,6 +108,8 @@ struct env *env_by_id(uint32_t id);
 static inline uint32_t env_index(const struct env *e);
 
 extern struct env envs[NENV];
+/* 1 + the highest index of envs[] ever used: every slot from there up is free. */
+extern uint32_t env_slots_used;
 static inline uint32_t env_index(const struct env *e) { return (uint32_t)(e - envs); }
 
 /*

@@ -26,7 +26,7 @@ static uint32_t baseline_free; /* free pages before the first environment was ma
 static uint32_t tick_in_slot;  /* ticks elapsed in the current slot */
 static struct env *slot_holder; /* the owner using the current slot, or NULL when it is shared */
 static bool owner_yielded;      /* slot_holder gave up the rest of its slot */
-static int rr_last = NENV - 1;  /* round robin among environments without slots */
+static uint32_t rr_last = NENV - 1; /* round robin among environments without slots */
 
 void sched_set_baseline(void) { baseline_free = pmem.free.count; }
 
@@ -120,8 +120,9 @@ bool sched_tick(void)
  */
 static struct env *next_shared(const struct env *skip)
 {
-	for (int k = 1; k <= NENV; k++) {
-		int i = (rr_last + k) % NENV;
+	uint32_t n = env_slots_used;
+	for (uint32_t k = 1; k <= n; k++) {
+		uint32_t i = (rr_last + k) % n;
 		if (envs[i].state == ENV_RUNNABLE && envs[i].nslots == 0 && &envs[i] != skip) {
 			rr_last = i;
 			return &envs[i];
