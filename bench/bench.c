@@ -132,11 +132,19 @@ static uint64_t rng(void)
  *   child_wait(c)           wait until it has ended
  *   yield_cpu()             give the processor to the other one
  */
+#define SLICE_MAX 64 /* switches recorded per side in a slice batch */
+struct slice_log {
+	volatile uint64_t last;           /* the side's latest timestamp */
+	volatile long n;                  /* switches to it seen so far */
+	volatile int64_t cost[SLICE_MAX]; /* each one's cost */
+};
+
 struct shared {
 	volatile long ready, stop;
 	volatile long counter;
 	volatile unsigned long parent_id; /* exo: the parent's environment id, for directed yield */
 	volatile unsigned long server_id; /* exo: lrpc_rt's server, for PCT */
+	struct slice_log slice[2];        /* slice: [0] the parent, [1] the child */
 };
 
 static int (*volatile on_fault)(uintptr_t va); /* the current operation's fault handler; 0: handled */
@@ -727,6 +735,77 @@ static const char *op_shm_rt(struct batch *b)
 	return NULL;
 }
 
+static void sort_u64(uint64_t *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+			v[j] = v[j - 1], v[j - 1] = t;
+		}
+}
+
+/*
+ * slice: two processes that never give the processor up; at the end of a time
+ * slice the system takes it from one and gives it to the other. Cost of one
+ * such switch: from the last timestamp the one takes before it loses the
+ * processor to the first the other takes when it gets it: the timer
+ * interrupt, the scheduler and the switch, plus a few instructions of the
+ * two loops. A side knows it was switched out when the other's latest
+ * timestamp has moved; ticks inside its own slice do not count. The figure is
+ * the median of the switches of a batch (both directions).
+ */
+static void slice_spin(int me, long want)
+{
+	struct slice_log *mine = &shm->slice[me];
+	const struct slice_log *other = &shm->slice[!me];
+	uint64_t seen = other->last;
+	while (!shm->stop && mine->n + other->n < want) {
+		uint64_t t = rdtsc();
+		mine->last = t;
+		uint64_t o = other->last;
+		if (o != seen) {
+			seen = o;
+			mine->cost[mine->n] = span(o, t);
+			mine->n++;
+		}
+	}
+}
+
+static int slice_child(long want)
+{
+	shm->ready = 1;
+	slice_spin(1, want);
+	while (!shm->stop)
+		;
+	return 0;
+}
+
+static const char *op_slice(struct batch *b)
+{
+	long want = b->n < SLICE_MAX ? b->n : SLICE_MAX;
+	memset(shm->slice, 0, sizeof(shm->slice));
+	shm->ready = shm->stop = 0;
+	child_t c = child_start(slice_child, want);
+	if (c < 0)
+		return "cannot start a second process";
+	while (!shm->ready) /* no yield: the child gets the processor when our slice ends */
+		;
+	slice_spin(0, want);
+	shm->stop = 1;
+	child_wait(c);
+	uint64_t v[2 * SLICE_MAX];
+	int n = 0;
+	for (int s = 0; s < 2; s++)
+		for (long i = 0; i < shm->slice[s].n && i < SLICE_MAX; i++)
+			v[n++] = (uint64_t)shm->slice[s].cost[i];
+	if (n == 0)
+		return "no switch seen";
+	sort_u64(v, n);
+	b->n = n;
+	b->ticks = (int64_t)v[n / 2] * n;
+	return NULL;
+}
+
 /* yield: two processes that only yield; one yield hands the processor to the other. Cost per yield. */
 static int yield_child(long unused)
 {
@@ -850,6 +929,7 @@ static const struct op ops[] = {
 	{"shm_rt", 1000, 0, op_shm_rt},
 	{"lrpc_rt", 1000, 0, op_lrpc_rt},
 	{"yield", 4000, 0, op_yield},
+	{"slice", 16, 0, op_slice},
 	{"fork_wait", 100, 0, op_fork_wait},
 	{"spawn", 50, 0, op_spawn},
 	{"boot", 1, 1, op_boot},
@@ -859,15 +939,6 @@ static const struct op ops[] = {
 static void print_tenths(const char *name, uint64_t tenths, const char *unit)
 {
 	printf("BENCH %s %lu.%lu %s\n", name, (unsigned long)(tenths / 10), (unsigned long)(tenths % 10), unit);
-}
-
-static void sort_u64(uint64_t *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-			v[j] = v[j - 1], v[j - 1] = t;
-		}
 }
 
 static void run_op(const struct op *op)

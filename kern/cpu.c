@@ -37,10 +37,9 @@ struct desc_ptr {
 static struct tss tss0;
 static uint64_t gdt[7];
 static struct idt_gate idt[256];
-extern const uint64_t trap_stubs[256];
 
 static uint64_t features;       /* EXO_CPU_* turned on */
-uint8_t smap_on;
+static bool smap_on;
 static uint64_t xsave_mask;     /* XCR0 */
 static uint64_t xsave_size = 512;
 
@@ -81,7 +80,7 @@ void cpu_init_features(void)
 	if (ebx7 & ID7_EBX_SMEP)
 		cr4 |= CR4_SMEP, features |= EXO_CPU_SMEP;
 	if (ebx7 & ID7_EBX_SMAP)
-		cr4 |= CR4_SMAP, features |= EXO_CPU_SMAP, smap_on = 1;
+		cr4 |= CR4_SMAP, features |= EXO_CPU_SMAP, smap_on = true;
 	if (ecx7 & ID7_ECX_UMIP)
 		cr4 |= CR4_UMIP, features |= EXO_CPU_UMIP;
 	if (ebx7 & ID7_EBX_FSGSBASE)
@@ -171,18 +170,20 @@ void cpu_init_tables(uint64_t kstack_top, const uint64_t ist_top[3])
 	load_gdt(); /* loading the segment registers cleared the GS base: set it again */
 	cpu_init_early();
 
+	const uint64_t *stubs = smap_on ? trap_stubs_smap : trap_stubs; /* stac/clac fault without SMAP */
 	for (int v = 0; v < 256; v++)
-		set_gate(v, trap_stubs[v], 0, 0);
-	set_gate(T_BP, trap_stubs[T_BP], 0, 3); /* int3 from user mode is a breakpoint, not a #GP */
-	set_gate(T_DF, trap_stubs[T_DF], IST_DF, 0);
-	set_gate(T_NMI, trap_stubs[T_NMI], IST_NMI, 0);
-	set_gate(T_MC, trap_stubs[T_MC], IST_MC, 0);
+		set_gate(v, stubs[v], 0, 0);
+	set_gate(T_BP, stubs[T_BP], 0, 3); /* int3 from user mode is a breakpoint, not a #GP */
+	set_gate(T_DF, stubs[T_DF], IST_DF, 0);
+	set_gate(T_NMI, stubs[T_NMI], IST_NMI, 0);
+	set_gate(T_MC, stubs[T_MC], IST_MC, 0);
 	struct desc_ptr p = {sizeof(idt) - 1, (uint64_t)idt};
 	__asm__ volatile("lidt %0" ::"m"(p));
 
 	cpu0.kstack_top = kstack_top;
 	wrmsr(MSR_STAR, (uint64_t)GDT_KDATA << 48 | (uint64_t)GDT_KCODE << 32);
-	wrmsr(MSR_LSTAR, (uint64_t)kcall_entry);
+	bool pct_fast = (features & EXO_CPU_FSGSBASE) && (features & EXO_CPU_XSAVE);
+	wrmsr(MSR_LSTAR, (uint64_t)(pct_fast ? kcall_entry_pct : kcall_entry));
 	wrmsr(MSR_CSTAR, 0);
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT | RFLAGS_IOPL);
 }

@@ -19,6 +19,7 @@
 #include "x86.h"
 
 struct env envs[NENV];
+uint32_t env_slots_used;
 static uint32_t next_generation = 1;
 extern uint64_t info_page_pa;
 
@@ -39,6 +40,8 @@ static struct env *env_alloc_slot(void)
 	for (int i = 0; i < NENV; i++) {
 		if (envs[i].state == ENV_FREE) {
 			struct env *e = &envs[i];
+			if ((uint32_t)i >= env_slots_used)
+				env_slots_used = (uint32_t)i + 1;
 			memset(e, 0, sizeof(*e));
 			e->id = next_generation++ << 8 | (uint32_t)i;
 			e->pages.head = PPN_NIL;
@@ -239,6 +242,10 @@ void env_refresh_info(struct env *e)
 
 void env_save_context(struct env *e, const struct trapframe *tf)
 {
+	if (e->pct_lazy) {
+		e->pct_saved = e->tf; /* its own context, left in tf by trapentry.S's pct_call_fast */
+		e->pct_lazy = false;
+	}
 	e->tf = *tf;
 }
 

@@ -35,7 +35,7 @@ struct rmap;
 struct env {
 	struct trapframe tf;      /* user context while not in the CPU; valid when not running */
 	/* Upcalls (env_set_upcall): entry 0 means none. Read by trapentry.S at ENV_UPCALL_* offsets. */
-	uint64_t upcall_entry, upcall_stack_top, upcall_stack_size, crit_start, crit_end;
+	uint64_t upcall_entry, upcall_stack_top, upcall_stack_size, crit_start, crit_len;
 	uint32_t id;              /* unique while alive: generation << 8 | slot; never 0 */
 	enum env_state state;
 	char name[ENV_NAME_MAX];
@@ -55,7 +55,14 @@ struct env {
 	uint32_t overrun_streak;      /* owned slots in a row it did not yield by the end of */
 	/* Protected control transfer. */
 	struct pct_entry pct[EXO_PCT_ENTRIES];
-	bool pct_active;              /* serving a call: tf is the activation, pct_saved its own context */
+	/*
+	 * pct_active: serving a call; tf is the activation, pct_saved its own context.
+	 * pct_lazy (only with pct_active): the call came through the assembly fast path and the
+	 * activation's context was never saved, so tf still holds its own context and pct_saved is
+	 * unused. env_save_context() moves it to pct_saved first; deactivation then has nothing to do.
+	 * Adjacent: trapentry.S sets and tests both with one 16-bit access.
+	 */
+	bool pct_active, pct_lazy;
 	struct trapframe pct_saved;   /* its own context while it serves a call */
 	uint32_t pct_caller;          /* id of the synchronous caller waiting for it, 0 for an async call */
 	uint64_t revoke_target_usage; /* the pending request is met once usage is at most this */
@@ -65,6 +72,32 @@ _Static_assert(__builtin_offsetof(struct env, upcall_entry) == ENV_UPCALL_ENTRY,
 _Static_assert(__builtin_offsetof(struct env, upcall_stack_top) == ENV_UPCALL_STACK_TOP, "trap.h offsets");
 _Static_assert(__builtin_offsetof(struct env, upcall_stack_size) == ENV_UPCALL_STACK_SIZE, "trap.h offsets");
 _Static_assert(__builtin_offsetof(struct cpu, curenv) == CPU_CURENV, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct cpu, fpu_env) == CPU_FPU_ENV, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct cpu, park) == CPU_PARK0, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct cpu, donee) == CPU_DONEE, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct trapframe, rflags) == TF_RFLAGS, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct trapframe, rsp) == TF_RSP, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, tf) == 0, "trapentry.S: an env pointer is its tf");
+_Static_assert(__builtin_offsetof(struct env, crit_start) == ENV_CRIT_START, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, crit_len) == ENV_CRIT_LEN, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, id) == ENV_ID, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, state) == ENV_ID + 4 && sizeof(enum env_state) == 4,
+	       "trapentry.S compares id and state as one 64-bit word");
+_Static_assert(__builtin_offsetof(struct env, pml4_pa) == ENV_PML4, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, pages.count) == ENV_PAGES_COUNT, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, fpu) == ENV_FPU, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, fs_base) == ENV_FS_BASE, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, gs_base) == ENV_GS_BASE, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, einfo) == ENV_EINFO, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, pct) == ENV_PCT && sizeof(struct pct_entry) == 16, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, pct_active) == ENV_PCT_ACTIVE, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, pct_lazy) == ENV_PCT_ACTIVE + 1, "trap.h offsets");
+_Static_assert(__builtin_offsetof(struct env, pct_caller) == ENV_PCT_CALLER, "trap.h offsets");
+_Static_assert(sizeof(struct env) == ENV_SIZE && NENV == ENV_COUNT, "trap.h offsets");
+_Static_assert(ENV_RUNNABLE == ENV_STATE_RUNNABLE && ENV_WAIT_PCT == ENV_STATE_WAIT_PCT, "trap.h values");
+_Static_assert(__builtin_offsetof(struct exo_envinfo, usage) == EINFO_USAGE, "trap.h offsets");
+_Static_assert(EXO_PCT_ENTRIES == PCT_ENTRIES, "trap.h values");
 _Static_assert(sizeof(struct exo_upcall) == UPCALL_FRAME_SIZE, "trap.h offsets");
 
 /* Pages charged to e (its usage). */
@@ -75,6 +108,8 @@ struct env *env_by_id(uint32_t id);
 static inline uint32_t env_index(const struct env *e);
 
 extern struct env envs[NENV];
+/* 1 + the highest index of envs[] ever used: every slot from there up is free. */
+extern uint32_t env_slots_used;
 static inline uint32_t env_index(const struct env *e) { return (uint32_t)(e - envs); }
 
 /*
@@ -87,9 +122,6 @@ int env_create_from_elf(const void *image, size_t size, const char *name, const 
 /* Make an empty environment (env_create): ENV_NEW, nothing bound. */
 long env_create_empty(uint64_t quota, struct env **out);
 void env_wake_memory_waiters(void);
-/* pct.c: fast paths for pct_call and pct_return from kcall(); false: use the general path. */
-bool pct_call_fast(struct trapframe *tf);
-bool pct_return_fast(struct trapframe *tf);
 /* pct.c: t is being destroyed; wake a caller waiting on it with -EXO_ENOENT. */
 void pct_env_ending(struct env *t);
 /* upcall.c: deliver a pending asynchronous upcall (revocation) to e if it may take one now. */
@@ -106,7 +138,10 @@ void env_destroy(struct env *e, const char *why);
 NORETURN void env_run(struct env *e);
 /* Make e the CPU's environment (address space, FPU state, segment bases) without resuming it. */
 void env_switch_to(struct env *e);
-/* Save the interrupted user context of the current environment. */
+/*
+ * Save the interrupted user context of the current environment. Every write of a running
+ * environment's tf goes through here (a lazy activation's own context is moved aside first).
+ */
 void env_save_context(struct env *e, const struct trapframe *tf);
 int env_count(void);
 /* main.c: refresh the changing fields of the info page. */

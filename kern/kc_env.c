@@ -51,7 +51,7 @@ long kc_env_set_upcall(unsigned long env, unsigned long entry, unsigned long sta
 	t->upcall_stack_top = stack_top;
 	t->upcall_stack_size = stack_size;
 	t->crit_start = crit_start;
-	t->crit_end = crit_end;
+	t->crit_len = crit_end - crit_start;
 	return 0;
 }
 

@@ -118,8 +118,6 @@ void kcall(struct trapframe *tf)
 		sched_run(NULL);
 	}
 	uint64_t idx = tf->rax & EXO_KCALL_INDEX_MASK;
-	if ((idx == EXO_KCALL_pct_call && pct_call_fast(tf)) || (idx == EXO_KCALL_pct_return && pct_return_fast(tf)))
-		return; /* tf now holds the other environment's context: leave through sysret */
 	this_cpu()->kcall_tf = tf;
 	this_cpu()->kcall_rax = tf->rax;
 	if (kcall_may_switch(idx)) {

@@ -63,6 +63,12 @@ static struct env *most_over_quota(const struct env *e)
 	return best;
 }
 
+/*
+ * No pending request has a deadline before this tick (it may be earlier than the earliest: a request
+ * met or withdrawn leaves it), so mem_tick looks at the environments only from then on.
+ */
+static uint64_t next_deadline = UINT64_MAX;
+
 /* Ask v for n pages back (if it is not already asked). */
 static void revoke_request(struct env *v, uint64_t n)
 {
@@ -72,6 +78,8 @@ static void revoke_request(struct env *v, uint64_t n)
 	uint64_t over = env_usage(v) - v->quota;
 	ei->revoke_pages = n < over ? n : over;
 	ei->revoke_deadline = info->ticks + REVOKE_GRACE_TICKS;
+	if (ei->revoke_deadline < next_deadline)
+		next_deadline = ei->revoke_deadline;
 	v->revoke_target_usage = env_usage(v) - ei->revoke_pages;
 	v->revoke_notified = false;
 }
@@ -115,12 +123,19 @@ static void repossess(struct env *v)
 
 void mem_tick(void)
 {
+	if (info->ticks < next_deadline)
+		return;
 	bool took = false;
+	next_deadline = UINT64_MAX;
 	for (int i = 0; i < NENV; i++) {
 		struct env *v = &envs[i];
-		if (v->state != ENV_FREE && v->einfo->revoke_pages && info->ticks >= v->einfo->revoke_deadline) {
+		if (v->state == ENV_FREE || !v->einfo->revoke_pages)
+			continue;
+		if (info->ticks >= v->einfo->revoke_deadline) {
 			repossess(v);
 			took = true;
+		} else if (v->einfo->revoke_deadline < next_deadline) {
+			next_deadline = v->einfo->revoke_deadline;
 		}
 	}
 	if (took)

@@ -8,11 +8,20 @@
  * puts that back. A synchronous caller waits in ENV_WAIT_PCT and resumes
  * with the callee's registers. The callee runs at once, on the caller's slice
  * (directed: it becomes the slot's donee).
+ *
+ * The common case, a pct_call that is valid and a pct_return from an
+ * activation that was never descheduled, never reaches this file: trapentry.S
+ * does both (pct_call_fast, pct_return_fast) without building a trap frame,
+ * saving only the caller's rip, rsp and rflags and leaving the callee's own
+ * context where it is (pct_lazy, env.h). What it declines comes here.
  */
 #include <exo/error.h>
 #include "kcall.h"
 #include "env.h"
 #include "x86.h"
+
+_Static_assert(KCALL_PCT_CALL == (EXO_KCALL_BASE | EXO_KCALL_pct_call), "trap.h: pct_call's number");
+_Static_assert(KCALL_PCT_RETURN == (EXO_KCALL_BASE | EXO_KCALL_pct_return), "trap.h: pct_return's number");
 
 static struct env *self(void) { return this_cpu()->curenv; }
 
@@ -77,11 +86,12 @@ static long transfer(unsigned long env_id, unsigned long index, bool sync)
 long kc_pct_call(unsigned long env_id, unsigned long index) { return transfer(env_id, index, true); }
 long kc_pct_send(unsigned long env_id, unsigned long index) { return transfer(env_id, index, false); }
 
-/* End t's activation: back to its own context. */
+/* End t's activation: back to its own context (still in tf if the activation was never saved). */
 static void deactivate(struct env *t)
 {
-	t->tf = t->pct_saved;
-	t->pct_active = false;
+	if (!t->pct_lazy)
+		t->tf = t->pct_saved;
+	t->pct_active = t->pct_lazy = false;
 	t->pct_caller = 0;
 }
 
@@ -109,62 +119,19 @@ long kc_pct_return(void)
 }
 
 /*
- * Fast paths, used by kcall() before its generic dispatch. The kernel-call
- * frame on the stack already holds every register the transfer passes, so
- * instead of copying them into one context and resuming another, the frame
- * is rewritten in place (rip, rsp, rflags, rax) and kcall_entry leaves
- * through sysret into the other environment. Only what must outlive the
- * switch is copied: the caller's context, and the callee's own context put
- * aside. Return false to let the general path handle (and report) the call.
+ * t is ending: a caller waiting for it gets -EXO_ENOENT, its own rip, rsp and rflags, and every other
+ * register zero (the fast path keeps nothing else of it); a call it was making is forgotten.
  */
-bool pct_call_fast(struct trapframe *tf)
-{
-	struct env *e = self(), *t;
-	if (pct_target(tf->rdi, tf->rsi, &t) < 0)
-		return false;
-	uint64_t index = tf->rsi;
-	env_save_context(e, tf); /* the caller's context, for a callee that ends */
-	e->state = ENV_WAIT_PCT;
-	t->pct_saved = t->tf;
-	t->pct_active = true;
-	t->pct_caller = e->id;
-	tf->rax = e->id;
-	tf->rip = t->pct[index].rip;
-	tf->rsp = t->pct[index].stack_top;
-	tf->rflags = RFLAGS_IF | 2; /* sysret also sets rcx = rip and r11 = rflags: nothing of the caller's */
-	sched_donate(t);
-	env_switch_to(t);
-	env_refresh_info(t);
-	return true;
-}
-
-bool pct_return_fast(struct trapframe *tf)
-{
-	struct env *t = self();
-	struct env *caller = t->pct_active && t->pct_caller ? env_by_id(t->pct_caller) : NULL;
-	if (!caller || caller->state != ENV_WAIT_PCT)
-		return false;
-	tf->rip = caller->tf.rip; /* the callee's registers are the results; the rest is the caller's */
-	tf->rsp = caller->tf.rsp;
-	tf->rflags = caller->tf.rflags;
-	tf->rax = 0;
-	caller->state = ENV_RUNNABLE;
-	deactivate(t);
-	sched_donate(caller);
-	env_switch_to(caller);
-	env_refresh_info(caller);
-	return true;
-}
-
-/* t is ending: a caller waiting for it gets -EXO_ENOENT; a call it was making is forgotten. */
 void pct_env_ending(struct env *t)
 {
 	if (t->pct_active && t->pct_caller) {
 		struct env *caller = env_by_id(t->pct_caller);
 		if (caller && caller->state == ENV_WAIT_PCT) {
-			caller->tf.rax = (uint64_t)-EXO_ENOENT;
+			struct trapframe *c = &caller->tf;
+			*c = (struct trapframe){.rax = (uint64_t)-EXO_ENOENT, .vector = T_KCALL, .rip = c->rip,
+						.cs = SEL_UCODE, .rflags = c->rflags, .rsp = c->rsp, .ss = SEL_UDATA};
 			caller->state = ENV_RUNNABLE;
 		}
 	}
-	t->pct_active = false;
+	t->pct_active = t->pct_lazy = false;
 }

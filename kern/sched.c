@@ -13,7 +13,8 @@
  * cannot use, are shared round-robin by the environments that own no slot.
  *
  * State below is per CPU (one CPU for now), protected by running with
- * interrupts off.
+ * interrupts off. The donee (directed yield, PCT: runs for the rest of the
+ * slot) is in struct cpu, because trapentry.S's PCT fast path sets it too.
  */
 #include <exo/info.h>
 #include "env.h"
@@ -25,8 +26,7 @@ static uint32_t baseline_free; /* free pages before the first environment was ma
 static uint32_t tick_in_slot;  /* ticks elapsed in the current slot */
 static struct env *slot_holder; /* the owner using the current slot, or NULL when it is shared */
 static bool owner_yielded;      /* slot_holder gave up the rest of its slot */
-static struct env *donee;       /* directed yield: runs for the rest of the slot */
-static int rr_last = NENV - 1;  /* round robin among environments without slots */
+static uint32_t rr_last = NENV - 1; /* round robin among environments without slots */
 
 void sched_set_baseline(void) { baseline_free = pmem.free.count; }
 
@@ -82,7 +82,7 @@ static void slot_begin(uint32_t slot)
 {
 	info->cur_slot = slot;
 	tick_in_slot = 0;
-	donee = NULL;
+	this_cpu()->donee = NULL;
 	owner_yielded = false;
 	slot_holder = NULL;
 	struct env *o = slot_owner_env(slot);
@@ -120,8 +120,9 @@ bool sched_tick(void)
  */
 static struct env *next_shared(const struct env *skip)
 {
-	for (int k = 1; k <= NENV; k++) {
-		int i = (rr_last + k) % NENV;
+	uint32_t n = env_slots_used;
+	for (uint32_t k = 1; k <= n; k++) {
+		uint32_t i = (rr_last + k) % n;
 		if (envs[i].state == ENV_RUNNABLE && envs[i].nslots == 0 && &envs[i] != skip) {
 			rr_last = i;
 			return &envs[i];
@@ -133,9 +134,10 @@ static struct env *next_shared(const struct env *skip)
 /* Who runs now, by the rules above, preferring anyone but skip; NULL: nobody may. */
 static struct env *sched_pick(const struct env *skip)
 {
-	if (donee && donee->state == ENV_RUNNABLE)
-		return donee;
-	donee = NULL;
+	struct cpu *c = this_cpu();
+	if (c->donee && c->donee->state == ENV_RUNNABLE)
+		return c->donee;
+	c->donee = NULL;
 	if (slot_holder && !owner_yielded && slot_holder->state == ENV_RUNNABLE)
 		return slot_holder;
 	return next_shared(skip);
@@ -156,7 +158,7 @@ static bool reap_unstartable(void)
 void sched_run(struct env *prefer)
 {
 	if (prefer && prefer->state == ENV_RUNNABLE)
-		donee = prefer;
+		this_cpu()->donee = prefer;
 	for (;;) {
 		struct env *e = sched_pick(NULL);
 		if (e)
@@ -172,8 +174,8 @@ void sched_yield(void)
 	struct env *cur = this_cpu()->curenv;
 	if (cur == slot_holder)
 		owner_yielded = true;
-	if (cur == donee)
-		donee = NULL;
+	if (cur == this_cpu()->donee)
+		this_cpu()->donee = NULL;
 	struct env *next = sched_pick(cur); /* run what it picked: picking again would move round robin twice */
 	if (next == cur) /* nobody else wants the CPU: idle until something happens */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
@@ -182,12 +184,12 @@ void sched_yield(void)
 	sched_run(NULL);
 }
 
-void sched_donate(struct env *t) { donee = t; }
+void sched_donate(struct env *t) { this_cpu()->donee = t; }
 
 void sched_forget(struct env *e)
 {
 	if (slot_holder == e)
 		slot_holder = NULL;
-	if (donee == e)
-		donee = NULL;
+	if (this_cpu()->donee == e)
+		this_cpu()->donee = NULL;
 }

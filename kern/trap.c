@@ -89,9 +89,11 @@ static void kernel_trap(struct trapframe *tf)
 		tf->rip = (uint64_t)uaccess_fault; /* the copy returns -EXO_EFAULT */
 		return;
 	}
-	if (tf->vector == T_PF && tf->rip >= (uint64_t)fastup_start && tf->rip < (uint64_t)fastup_end) {
-		tf->rip = (uint64_t)fastup_fault; /* the fast path gives up; trap() delivers or ends the env */
-		return;
+	for (const struct fastup_range *f = fastup_table; tf->vector == T_PF && f < fastup_table_end; f++) {
+		if (tf->rip >= f->start && tf->rip < f->end) {
+			tf->rip = f->fixup; /* the fast path gives up; trap() delivers or ends the env */
+			return;
+		}
 	}
 	panic_trap(tf, trap_name(tf->vector));
 }

@@ -7,7 +7,7 @@
  * happen, nested below the current frame when the handler itself faults. A revocation request is
  * asynchronous: delivered when the environment next resumes, unless it is
  * inside its handler (rsp on the upcall stack) or inside its restore code
- * (rip in [crit_start, crit_end)), in which case it waits for a later resume.
+ * (rip in [crit_start, crit_start + crit_len)), in which case it waits for a later resume.
  */
 #include <exo/error.h>
 #include <exo/info.h>
@@ -50,11 +50,11 @@ long kc_upcall_resume(const struct exo_upcall *frame)
 	if (copy_from_user(&u, (uint64_t)frame, sizeof(u)) < 0)
 		return -EXO_EFAULT;
 	struct env *e = this_cpu()->curenv;
-	struct trapframe *tf = &e->tf;
 	const struct exo_regs *r = &u.regs;
-	*tf = (struct trapframe){r->r15, r->r14, r->r13, r->r12, r->r11, r->r10, r->r9, r->r8, r->rbp, r->rdi, r->rsi,
-				 r->rdx, r->rcx, r->rbx, r->rax, T_KCALL, 0, u.rip, SEL_UCODE, r->rflags, r->rsp,
-				 SEL_UDATA};
+	struct trapframe tf = {r->r15, r->r14, r->r13, r->r12, r->r11, r->r10, r->r9, r->r8, r->rbp, r->rdi, r->rsi,
+			       r->rdx, r->rcx, r->rbx, r->rax, T_KCALL, 0, u.rip, SEL_UCODE, r->rflags, r->rsp,
+			       SEL_UDATA};
+	env_save_context(e, &tf);
 	env_run(e); /* env_run sanitises rflags and refuses a non-canonical rip */
 }
 
@@ -78,7 +78,7 @@ bool upcall_syscall(struct env *e)
 
 bool upcall_in_progress(const struct env *e)
 {
-	return e->upcall_entry && (on_upcall_stack(e, e->tf.rsp) || (e->tf.rip >= e->crit_start && e->tf.rip < e->crit_end));
+	return e->upcall_entry && (on_upcall_stack(e, e->tf.rsp) || e->tf.rip - e->crit_start < e->crit_len);
 }
 
 /* Asynchronous upcalls wait while e handles an upcall or restores a context. */

@@ -1,10 +1,12 @@
 /*
  * Upcall entry and context restore for libexo (see inc/exo/upcall.h,
  * struct exo_upcall). The kernel enters exo_upcall_entry with rdi = rsp =
- * the frame on the upcall stack. The interrupted context's x87/SSE/AVX state
- * is still live in the registers: the entry saves it (xsave, or fxsave
- * without XSAVE) in a 4 KiB area below the frame before any C code can
- * touch a vector register, and restores it after. After the dispatcher, the
+ * the frame on the upcall stack. It wrote the frame's rip, rdi, rflags and
+ * rsp; every other general register is still the interrupted context's, and
+ * the entry stores them into the frame first. The interrupted context's
+ * x87/SSE/AVX state is also still live in the registers: the entry saves it
+ * (xsave, or fxsave without XSAVE) in a 4 KiB area below the frame before
+ * any C code can touch a vector register, and restores it after. After the dispatcher, the
  * interrupted context is restored here in user mode, without a kernel call:
  * its rip and rflags are parked just below its red zone (rsp - 144, - 152),
  * every register is popped from the frame, rsp is pointed at the parked
@@ -24,6 +26,20 @@
 	.text
 	.globl exo_upcall_entry, exo_upcall_resume, exo_upcall_crit_start, exo_upcall_crit_end
 exo_upcall_entry:
+	mov %r15, UF_REGS(%rdi)
+	mov %r14, UF_REGS + 8(%rdi)
+	mov %r13, UF_REGS + 16(%rdi)
+	mov %r12, UF_REGS + 24(%rdi)
+	mov %r11, UF_REGS + 32(%rdi)
+	mov %r10, UF_REGS + 40(%rdi)
+	mov %r9, UF_REGS + 48(%rdi)
+	mov %r8, UF_REGS + 56(%rdi)
+	mov %rbp, UF_REGS + 64(%rdi)
+	mov %rsi, UF_REGS + 80(%rdi)  /* rdi, at + 72, is the kernel's */
+	mov %rdx, UF_REGS + 88(%rdi)
+	mov %rcx, UF_REGS + 96(%rdi)
+	mov %rbx, UF_REGS + 104(%rdi)
+	mov %rax, UF_REGS + 112(%rdi)
 	/* r12-r14 are the interrupted context's, saved in the frame: free to use here. */
 	mov %rdi, %r12                /* the frame */
 	and $-64, %rsp

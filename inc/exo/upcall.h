@@ -8,6 +8,12 @@
  * past a 128-byte red zone, when the environment is already on it) and
  * enters the entry with rdi = rsp = the frame. The environment resumes the
  * interrupted context itself, without a kernel call.
+ *
+ * The kernel writes only type, rip, regs.rdi, regs.rflags, regs.rsp and the
+ * fields of the frame's type. Every other general register reaches the entry
+ * as the interrupted code left it; the entry stores them into regs itself
+ * (or, if it changes none of them, need not). Nothing else in the frame is
+ * promised: it may hold whatever the stack held.
  */
 #ifndef EXO_UPCALL_H
 #define EXO_UPCALL_H
@@ -60,7 +66,7 @@ struct exo_regs {
 };
 
 /*
- * The frame the kernel writes. For EXO_UPCALL_SYSCALL, regs hold the
+ * The frame (kernel and entry write it as above). For EXO_UPCALL_SYSCALL, regs hold the
  * system call's registers (rax = number, rdi, rsi, rdx, r10, r8, r9 =
  * arguments; rcx and r11 as the syscall instruction left them) and rip is
  * the instruction after it: set regs.rax to the result and resume.

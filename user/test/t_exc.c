@@ -252,6 +252,14 @@ int main(int argc, char **argv)
 		fault_while_restoring();
 		return 1;
 	}
+	if (argc > 1 && !strcmp(argv[1], "unwritable")) {
+		/* An upcall stack with nothing bound: the kernel's first write of a frame faults. */
+		extern char exo_upcall_entry[];
+		sys_env_set_upcall(EXO_CAP_SELF, (unsigned long)exo_upcall_entry, 0x68000000UL, 0x10000UL, 0, 0);
+		printf("t_exc: ud2 with an upcall stack that is not bound\n");
+		__asm__ volatile("ud2");
+		return 1;
+	}
 	if (argc > 1 && !strcmp(argv[1], "runaway")) {
 		exo_set_exception_handler(EXO_VEC_PF, runaway);
 		(void)*(volatile uint64_t *)SCRATCH;

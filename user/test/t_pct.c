@@ -4,6 +4,9 @@
  *  - general-purpose registers pass through as arguments and results;
  *  - the callee learns the caller's id, which it cannot be handed falsely;
  *  - the callee runs in its own address space: the caller's memory is not its;
+ *  - an activation that gives up the CPU (yield) still returns its results, and the callee's own
+ *    context survives it;
+ *  - a callee that ends during a call: the caller resumes with -EXO_ENOENT and cleared registers;
  *  - an asynchronous transfer runs the callee at once, then the caller resumes.
  * With `bench`: the null call round trip in TSC ticks (instructions under icount).
  */
@@ -48,8 +51,25 @@ __asm__(".text\n"
 	"lock incq 0x30000010\n\t"
 	"movabs $0x45584f000000001b, %rax\n\t"
 	"syscall\n\t"
+	"ud2\n"
+	/* Entry 3: as entry 0, but yield first (the activation is descheduled and saved). */
+	"yield_entry:\n\t"
+	"mov %rax, %r8\n\t"
+	"movabs $0x45584f0000000003, %rax\n\t" /* yield */
+	"syscall\n\t"
+	"add %r10, %rdx\n\t"
+	"mov $0x5eed, %r9\n\t"
+	"movabs $0x45584f000000001b, %rax\n\t"
+	"syscall\n\t"
+	"ud2\n"
+	/* Entry 4: the server ends during the call, with secrets in its registers. */
+	"exit_entry:\n\t"
+	"mov $0x5ec2e7, %ebx\n\tmov %rbx, %rdx\n\tmov %rbx, %r12\n\t"
+	"xor %edi, %edi\n\t"
+	"movabs $0x45584f0000000002, %rax\n\t" /* exit(0) */
+	"syscall\n\t"
 	"ud2\n");
-extern char add_entry[], c_entry[], count_entry[];
+extern char add_entry[], c_entry[], count_entry[], yield_entry[], exit_entry[];
 
 static int server(long unused)
 {
@@ -58,6 +78,8 @@ static int server(long unused)
 	sys_pct_set_entry(0, (unsigned long)add_entry, top);
 	sys_pct_set_entry(1, (unsigned long)c_entry, top);
 	sys_pct_set_entry(2, (unsigned long)count_entry, top);
+	sys_pct_set_entry(3, (unsigned long)yield_entry, top);
+	sys_pct_set_entry(4, (unsigned long)exit_entry, top);
 	mb->server_id = EXO_ENV_INFO->id;
 	mb->ready = 1;
 	while (!mb->stop)
@@ -134,7 +156,7 @@ int main(int argc, char **argv)
 	check(r.rbx == 0xB1B1 && r.r12 == 0xC2C2, "registers the callee did not touch pass through both ways");
 	r = call(id, 1, 1, 0);
 	check(r.rax == 0 && r.rdx == 0, "the callee sees its own memory at the caller's addresses, not the caller's");
-	check(call(id, 3, 0, 0).rax == -EXO_EINVAL, "an entry the callee did not register: -EXO_EINVAL");
+	check(call(id, 5, 0, 0).rax == -EXO_EINVAL, "an entry the callee did not register: -EXO_EINVAL");
 	check(call(id, EXO_PCT_ENTRIES, 0, 0).rax == -EXO_EINVAL, "an entry index out of range: -EXO_EINVAL");
 	check(call(0x12345, 0, 0, 0).rax == -EXO_ENOENT, "an unknown environment: -EXO_ENOENT");
 	check(call(EXO_ENV_INFO->id, 0, 0, 0).rax == -EXO_EINVAL, "a call to oneself: -EXO_EINVAL");
@@ -145,7 +167,17 @@ int main(int argc, char **argv)
 	long before = mb->async_count;
 	check(sys_pct_send(id, 2) == 0, "pct_send returns 0");
 	check(mb->async_count == before + 1, "the asynchronous callee ran before the caller resumed (slice donated)");
-	mb->stop = 1;
+	for (int i = 0; i < 3; i++) {
+		r = call(id, 3, 40, i);
+		check(r.rax == 0 && r.rdx == 40 + i && r.r8 == EXO_ENV_INFO->id && r.r9 == 0x5eed && r.rbx == 0xB1B1,
+		      "an activation that yields still returns its results");
+		r = call(id, 0, 1, 2);
+		check(r.rax == 0 && r.rdx == 3, "and the callee is ready for the next call");
+		sys_yield(); /* the server's own code runs: its context must have survived */
+	}
+	r = call(id, 4, 7, 7);
+	check(r.rax == -EXO_ENOENT && r.rdx == 0 && r.r8 == 0 && r.rbx == 0 && r.r12 == 0,
+	      "the callee ended during the call: -EXO_ENOENT, every register cleared");
 	exo_wait(s);
 	check(call(id, 0, 0, 0).rax == -EXO_ENOENT, "after it ended: -EXO_ENOENT");
 	test_finish();
