@@ -51,7 +51,7 @@ run() {
 		EXO_CPU=max EXO_MEM=256M EXO_APPEND="" EXO_QEMU_EXTRA="$extra" \
 			timeout "$TIMEOUT" sh tools/run-qemu.sh "$KERNEL" "$EXO_PROG" "$2" </dev/null >"$log" 2>&1
 	else
-		EXO_CPU=max EXO_MEM=256M EXO_APPEND="$LINUX_APPEND -- $2" EXO_QEMU_EXTRA="$extra" \
+		EXO_CPU=max EXO_MEM=256M EXO_APPEND="$LINUX_APPEND -- $2" EXO_QEMU_EXTRA="$extra" EXO_BOOTFS=none \
 			timeout "$TIMEOUT" sh tools/run-qemu.sh "$LINUX_KERNEL" "$INITRD" </dev/null >"$log" 2>&1
 	fi
 	status=$?
