@@ -19,7 +19,7 @@ input=""
 append=""
 mem=256M
 extra=""
-bootfs=""
+bootfs=$B/bootfs.cpio
 expect_panic=no
 for opt in $options; do
 	case $opt in

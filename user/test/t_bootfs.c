@@ -2,7 +2,7 @@
  * The boot archive at EXO_BOOTFS_VA: the kernel maps the second boot module
  * there (read-only, in every environment) and says its length in
  * exo_info.bootfs_size. This reads it as a library OS would: a cpio "newc"
- * archive with etc/hostname, bin/hello and perhaps busybox.
+ * archive of rootfs/, the musl programs and busybox (mk/bootfs.mk).
  *
  *   t_bootfs        the archive is there and well formed, with known contents; then a
  *                   spawned environment reads the same bytes (its "ok:" line is what
