@@ -80,6 +80,7 @@ PROG_ELFS := $(patsubst %,$(B)/user/%.elf,$(PROGS))
 include mk/bench.mk
 include mk/musl.mk
 include mk/busybox.mk
+include mk/bootfs.mk
 
 $(B)/u/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
@@ -100,14 +101,15 @@ $(B)/user/test/t_wx.elf: $(B)/u/user/test/t_wx.o $(CRT0) $(ULIB)
 user: $(PROG_ELFS)
 
 # ---- run ----
-# `make run` boots exo in QEMU on the serial console with the first program.
-# PROG=name picks another program from build/user/, ARGS its arguments.
+# `make run` boots exo in QEMU on the serial console with the first program, and the boot
+# archive as the second module. PROG=name picks another program from build/user/, ARGS its
+# arguments; EXO_BOOTFS=none boots without the archive (tools/run-qemu.sh).
 PROG ?= hello
-run: all
+run: all $(BOOTFS)
 	@sh tools/ensure-deps.sh qemu
 	@sh tools/run-qemu.sh $(KERNEL) $(B)/user/$(PROG).elf $(ARGS)
 
-gdb: all
+gdb: all $(BOOTFS)
 	@sh tools/ensure-deps.sh qemu
 	@echo "exo: QEMU waits for gdb on localhost:1234; in another terminal run: gdb -x .gdbinit"
 	@EXO_QEMU_EXTRA="-s -S" sh tools/run-qemu.sh $(KERNEL) $(B)/user/$(PROG).elf $(ARGS)
@@ -127,7 +129,7 @@ $(B)/tools/gen-kcall-doc: tools/gen-kcall-doc.c inc/exo/kcalls.def inc/exo/error
 docs/kernel-calls.md: $(B)/tools/gen-kcall-doc
 	$< > $@
 
-test: all $(HOST_TESTS) $(B)/tools/gen-kcall-doc
+test: all $(BOOTFS) $(HOST_TESTS) $(B)/tools/gen-kcall-doc
 	@sh tools/ensure-deps.sh qemu
 	@sh tools/run-tests.sh
 
@@ -135,7 +137,7 @@ clean:
 	rm -rf $(B)
 
 help:
-	@echo "make          build the kernel and user programs under build/ (CC=clang for clang)"
+	@echo "make          build the kernel, the user programs and the boot archive build/bootfs.cpio (CC=clang for clang)"
 	@echo "make run      boot exo in QEMU on this terminal (PROG=name ARGS='...' to pick the program)"
 	@echo "make test     build everything and run every test; ends with 'N passed, N failed'"
 	@echo "make gdb      boot exo in QEMU waiting for gdb (gdb -x .gdbinit in another terminal)"

@@ -115,6 +115,50 @@ static void run_first_module(void)
 		kprintf("exo: env %u '%s' created\n", e->id, e->name);
 }
 
+/* True when every page of [start, end) is RAM reserved for a boot module (so the direct map reaches it). */
+static bool module_in_ram(uint64_t start, uint64_t end)
+{
+	for (uint64_t pa = start; pa < end; pa += PAGE_SIZE)
+		if (pa >> PAGE_SHIFT >= pmem.npages || pmem.pages[pa >> PAGE_SHIFT].type != PAGE_BOOTMOD)
+			return false;
+	return true;
+}
+
+/*
+ * The second boot module, if any, is the boot archive: mapped read-only at
+ * EXO_BOOTFS_VA in every address space, its length in exo_info.bootfs_size.
+ * The kernel does not read it: any bytes will do. A module the kernel cannot
+ * map as it is (empty, too big, not page aligned, not in RAM) is refused with
+ * a message and the system runs without an archive.
+ */
+static void map_boot_archive(void)
+{
+	if (bootinfo.nmod < 2)
+		return;
+	if (bootinfo.nmod > 2)
+		kprintf("exo: boot modules after the second are ignored\n");
+	const struct boot_module *m = &bootinfo.mod[1];
+	uint64_t len = m->end - m->start;
+	const char *why = NULL;
+	if (len == 0)
+		why = "empty";
+	else if (len > EXO_BOOTFS_MAX)
+		why = "larger than EXO_BOOTFS_MAX";
+	else if (m->start % PAGE_SIZE)
+		why = "not page aligned";
+	else if (!module_in_ram(m->start, m->end))
+		why = "not in RAM";
+	if (why) {
+		kprintf("exo: boot archive '%s' (%lu bytes at physical 0x%lx) is %s: running without one\n", m->cmdline,
+			(unsigned long)len, (unsigned long)m->start, why);
+		return;
+	}
+	vm_map_bootfs(m->start, len);
+	info->bootfs_size = len;
+	kprintf("exo: boot archive '%s': %lu bytes at 0x%lx\n", m->cmdline, (unsigned long)len,
+		(unsigned long)EXO_BOOTFS_VA);
+}
+
 static void kmain_on_kstack(void)
 {
 	uint64_t ist[3] = {kstack_alloc(IST_PAGES), kstack_alloc(IST_PAGES), kstack_alloc(IST_PAGES)};
@@ -129,6 +173,7 @@ static void kmain_on_kstack(void)
 		(unsigned long)(pmem.nram / 256), pmem.free.count, (unsigned long)(tsc_hz / 1000000),
 		(unsigned long)info->cpu_features);
 	vm_map_global_ro(info_page_pa);
+	map_boot_archive();
 	bind_init();
 	info_update();
 	sched_set_baseline();

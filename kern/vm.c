@@ -291,6 +291,32 @@ void vm_map_global_ro(uint64_t info_pa)
 			panic("out of memory mapping the page records");
 }
 
+/*
+ * The boot archive: [pa, pa + len) of a boot module, pa page aligned, len at
+ * most EXO_BOOTFS_MAX, mapped user-readable (NX, never writable) at
+ * EXO_BOOTFS_VA in the global read-only region. Whole pages are mapped where
+ * the loader put them; a partial last page is copied into a zeroed kernel
+ * page, so the region shows nothing past the archive but zeros, whatever else
+ * the loader left in that page. Called once at boot, before the free-page
+ * baseline; nothing here is ever unmapped or freed.
+ */
+void vm_map_bootfs(uint64_t pa, uint64_t len)
+{
+	uint64_t whole = ROUNDDOWN(len, PAGE_SIZE);
+	assert(pa % PAGE_SIZE == 0 && len <= EXO_BOOTFS_MAX);
+	for (uint64_t off = 0; off < whole; off += PAGE_SIZE)
+		if (vm_map(kernel_pml4_pa, EXO_BOOTFS_VA + off, pa + off, PTE_U | PTE_NX, NULL) < 0)
+			panic("out of memory mapping the boot archive");
+	if (whole == len)
+		return;
+	uint64_t tail = page_alloc_zeroed(NULL, PAGE_KERNEL);
+	if (!tail)
+		panic("out of memory for the boot archive's last page");
+	memcpy(P2V(tail), P2V(pa + whole), len - whole);
+	if (vm_map(kernel_pml4_pa, EXO_BOOTFS_VA + whole, tail, PTE_U | PTE_NX, NULL) < 0)
+		panic("out of memory mapping the boot archive");
+}
+
 int vm_new_user_space(struct env *e, uint64_t *pml4_pa)
 {
 	uint64_t pa = page_alloc_zeroed(e, PAGE_PGTABLE);

@@ -45,6 +45,8 @@ uint64_t vm_nx_mask(uint64_t flags);
 void vm_for_each_binding(uint64_t pml4_pa, void (*fn)(void *ctx, uint64_t va, pte_t *pte), void *ctx);
 /* Map the info page and the page records read-only for every address space (slot 255). */
 void vm_map_global_ro(uint64_t info_pa);
+/* Map the boot archive [pa, pa+len) read-only at EXO_BOOTFS_VA for every address space (slot 255). */
+void vm_map_bootfs(uint64_t pa, uint64_t len);
 
 /* Kernel stacks with an unmapped guard page below each; returns the top. */
 uintptr_t kstack_alloc(size_t pages);

@@ -42,5 +42,5 @@ bench-linux: $(BENCH_INITRD)
 
 bench:
 	@sh tools/ensure-deps.sh qemu musl linux
-	@$(MAKE) --no-print-directory $(KERNEL) $(B)/user/bench.elf bench-linux
+	@$(MAKE) --no-print-directory $(KERNEL) $(B)/user/bench.elf $(B)/bootfs.cpio bench-linux
 	@B=$(B) sh tools/bench.sh

@@ -5,7 +5,9 @@
 #
 # Both systems boot through tools/run-qemu.sh, so their QEMU command lines
 # are identical (TCG, -cpu max, -smp 1, -m 256M, the same devices) apart from
-# -kernel, -initrd and -append. Linux gets Debian's kernel from /boot, the
+# -kernel, -initrd and -append. exo gets the benchmark as its first program and
+# its boot archive ($B/bootfs.cpio) as the second module, as `make run` boots it.
+# Linux gets Debian's kernel from /boot, the
 # benchmark as /init in an initramfs, and `console=ttyS0 mitigations=off
 # quiet panic=-1`. Both end the run through isa-debug-exit.
 #
@@ -28,12 +30,13 @@ TIMEOUT=${BENCH_TIMEOUT:-600}
 KERNEL=$B/exo.elf
 EXO_PROG=$B/user/bench.elf
 INITRD=$OUT/initrd-linux.cpio
+BOOTFS=$B/bootfs.cpio
 LINUX_KERNEL=${BENCH_LINUX_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)}
 ICOUNT="-icount shift=0,sleep=off -seed 1 -rtc base=2020-01-01T00:00:00,clock=vm"
 LINUX_APPEND="console=ttyS0 mitigations=off quiet panic=-1"
 start=$(date +%s)
 
-for f in "$KERNEL" "$EXO_PROG" "$INITRD"; do
+for f in "$KERNEL" "$EXO_PROG" "$BOOTFS" "$INITRD"; do
 	[ -f "$f" ] || { echo "bench: $f is missing; run 'make bench'" >&2; exit 1; }
 done
 [ -f "$LINUX_KERNEL" ] || { echo "bench: no Linux kernel in /boot; run 'make bench' (it installs linux-image-amd64)" >&2; exit 1; }
@@ -48,10 +51,10 @@ run() {
 	extra=""
 	[ "$2" = icount ] && extra=$ICOUNT
 	if [ "$1" = exo ]; then
-		EXO_CPU=max EXO_MEM=256M EXO_APPEND="" EXO_QEMU_EXTRA="$extra" \
+		EXO_CPU=max EXO_MEM=256M EXO_APPEND="" EXO_QEMU_EXTRA="$extra" EXO_BOOTFS="$BOOTFS" \
 			timeout "$TIMEOUT" sh tools/run-qemu.sh "$KERNEL" "$EXO_PROG" "$2" </dev/null >"$log" 2>&1
 	else
-		EXO_CPU=max EXO_MEM=256M EXO_APPEND="$LINUX_APPEND -- $2" EXO_QEMU_EXTRA="$extra" \
+		EXO_CPU=max EXO_MEM=256M EXO_APPEND="$LINUX_APPEND -- $2" EXO_QEMU_EXTRA="$extra" EXO_BOOTFS=none \
 			timeout "$TIMEOUT" sh tools/run-qemu.sh "$LINUX_KERNEL" "$INITRD" </dev/null >"$log" 2>&1
 	fi
 	status=$?

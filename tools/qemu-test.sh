@@ -19,6 +19,7 @@ input=""
 append=""
 mem=256M
 extra=""
+bootfs=$B/bootfs.cpio
 expect_panic=no
 for opt in $options; do
 	case $opt in
@@ -28,6 +29,7 @@ for opt in $options; do
 	mem=*) mem=${opt#mem=} ;;
 	icount) extra="-icount shift=0,sleep=off -seed 1 -rtc base=2020-01-01T00:00:00,clock=vm" ;;
 	panic) expect_panic=yes ;;
+	bootfs=*) bootfs=${opt#bootfs=} ;;
 	*) printf 'FAIL\nunknown option %s\n' "$opt" >"$LOGS/$id.result"; exit 0 ;;
 	esac
 done
@@ -45,9 +47,9 @@ fi
 log=$LOGS/$id.log
 # shellcheck disable=SC2086
 if [ -n "$input" ]; then
-	printf '%s\n' "$input" | EXO_QEMU_EXTRA="$extra" EXO_MEM=$mem EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args >"$log" 2>&1
+	printf '%s\n' "$input" | EXO_BOOTFS=$bootfs EXO_QEMU_EXTRA="$extra" EXO_MEM=$mem EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args >"$log" 2>&1
 else
-	EXO_QEMU_EXTRA="$extra" EXO_MEM=$mem EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args </dev/null >"$log" 2>&1
+	EXO_BOOTFS=$bootfs EXO_QEMU_EXTRA="$extra" EXO_MEM=$mem EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args </dev/null >"$log" 2>&1
 fi
 status=$?
 

@@ -1,8 +1,11 @@
 #!/bin/sh
-# Boot exo in QEMU (TCG, -cpu max) with one program as its first environment.
+# Boot exo in QEMU (TCG, -cpu max) with one program as its first environment
+# and the boot archive as the second boot module.
 # usage: run-qemu.sh kernel.elf program.elf [args...]
 # Environment: EXO_QEMU_EXTRA adds QEMU options; EXO_CPU overrides -cpu;
-# EXO_APPEND is the kernel command line (e.g. exo.selftest=panic); EXO_MEM the RAM size.
+# EXO_APPEND is the kernel command line (e.g. exo.selftest=panic); EXO_MEM the RAM size;
+# EXO_BOOTFS the boot archive: a file (which must exist), or "none" for no archive.
+# Unset, it is bootfs.cpio next to the kernel (build/bootfs.cpio) when that exists.
 #
 # With a terminal, the serial console and QEMU's monitor share it (Ctrl-A X
 # quits, Ctrl-A C is the monitor). Without one (CI, pipes), serial is plain
@@ -16,6 +19,15 @@ cmd="$prog"
 for a in "$@"; do cmd="$cmd $a"; done
 # QEMU's -initrd separates modules with commas; a literal comma is doubled.
 module=$(printf '%s' "$cmd" | sed 's/,/,,/g')
+bootfs=${EXO_BOOTFS:-$(dirname "$kernel")/bootfs.cpio}
+if [ "$bootfs" != none ]; then
+	if [ -f "$bootfs" ]; then
+		module="$module,$(printf '%s' "$bootfs" | sed 's/,/,,/g')"
+	elif [ -n "${EXO_BOOTFS:-}" ]; then
+		echo "exo: no boot archive $bootfs (EXO_BOOTFS)" >&2
+		exit 1
+	fi
+fi
 
 if [ -t 0 ] && [ -t 1 ]; then
 	serial="-serial mon:stdio"

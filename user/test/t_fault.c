@@ -62,6 +62,12 @@ static void run_case(const char *what)
 		((void (*)(void))0xFFFF800000100000UL)();
 	else if (!strcmp(what, "write-info"))
 		*(volatile uint64_t *)EXO_INFO_VA = 0;
+	else if (!strcmp(what, "write-bootfs"))
+		*(volatile uint64_t *)EXO_BOOTFS_VA = 0;
+	else if (!strcmp(what, "jump-bootfs"))
+		((void (*)(void))EXO_BOOTFS_VA)();
+	else if (!strcmp(what, "read-bootfs")) /* with no archive: nothing is mapped there */
+		(void)*(volatile uint64_t *)EXO_BOOTFS_VA;
 	else if (!strcmp(what, "write-text"))
 		*(volatile uint8_t *)(uintptr_t)&main = 0xCC;
 	else if (!strcmp(what, "exec-data"))
