@@ -19,34 +19,7 @@
 
 #include <stdint.h>
 #include <exo/mem.h>
-
-#define EXOS_EXEC_HANDOFF_VA 0x7E4000000000UL
-#define EXOS_EXEC_TRAMPOLINE_VA 0x7E40FFFFF000UL
-#define EXOS_EXEC_MAGIC 0x434558454f535845ULL /* "EXSOEXEC" */
-#define EXOS_EXEC_MAX_PAGES 3072
-#define EXOS_EXEC_MAX_CHILDREN 64
-
-struct exos_exec_child {
-	uint32_t pid, env, entry, inbox, pgid_asked, pgid_start;
-	int32_t killed_by;
-};
-
-struct exos_exec_handoff {
-	uint64_t magic;
-	uint64_t nhandoff;      /* pages of this handoff ... */
-	uint32_t handoff[32];   /* ... and their slots, for the new program to drop */
-	uint32_t trampoline;    /* the trampoline page's slot */
-	uint32_t self_entry_slot, parent_entry_slot;
-	uint32_t self_inbox_slot, parent_inbox_slot;
-	uint64_t sig_mask, sig_ignored, sig_pending; /* what of the signal state crosses execve */
-	uint64_t tramp_args[7];  /* what the trampoline reads (exec.c: struct exos_tramp_args) */
-	char name[32];           /* the new program's name, for its process entry */
-	struct exos_exec_child children[EXOS_EXEC_MAX_CHILDREN];
-	uint64_t nold;           /* the old program's page capabilities, to drop */
-	uint32_t old[EXOS_EXEC_MAX_PAGES];
-	uint64_t nmap;           /* the new program's pages: EXO_OP_BIND of slot at va with prot */
-	struct exo_bind_op ops[EXOS_EXEC_MAX_PAGES];
-};
+#include <exos/api.h> /* struct exos_exec_handoff */
 
 /* Set by the new program's start-up when it was exec'd: the handoff, or NULL. */
 const struct exos_exec_handoff *exos_exec_handoff(void);

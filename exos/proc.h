@@ -25,9 +25,8 @@
 #define EXOS_PROC_H
 
 #include <stdint.h>
+#include <exos/api.h> /* struct exos_proc, EXOS_PROCTAB_VA, exos_proc_entry */
 
-#define EXOS_PROCTAB_VA 0x7E0000000000UL
-#define EXOS_PROCTAB_ENTRIES 256
 #define EXOS_PARENT_VIEW_VA (EXOS_PROCTAB_VA + 0x100000UL)
 #define EXOS_CHILD_VIEWS_VA (EXOS_PROCTAB_VA + 0x200000UL)
 /*
@@ -41,26 +40,6 @@
 #define EXOS_INBOX_VA (EXOS_PROCTAB_VA + 0x300000UL)
 #define EXOS_PARENT_INBOX_VA (EXOS_PROCTAB_VA + 0x301000UL)
 #define EXOS_CHILD_INBOXES_VA (EXOS_PROCTAB_VA + 0x400000UL)
-
-enum exos_proc_state {
-	EXOS_PROC_RUNNING = 1,
-	EXOS_PROC_EXITED = 2, /* status holds the Linux wait status */
-};
-
-struct exos_proc {
-	uint32_t pid; /* its environment id */
-	uint32_t ppid;
-	uint32_t pgid, sid;
-	uint32_t state;  /* enum exos_proc_state */
-	int32_t status;  /* wait status: exit code << 8, or the signal that ended it */
-	uint64_t start_tick;
-	char name[32];
-};
-
-static inline struct exos_proc *exos_proc_entry(uint32_t pid)
-{
-	return (struct exos_proc *)(EXOS_PROCTAB_VA + (uint64_t)(pid & (EXOS_PROCTAB_ENTRIES - 1)) * 4096);
-}
 
 /* Set up this process's entry (the first process makes its own). 0 or -errno. */
 long exos_proc_init(const char *name);

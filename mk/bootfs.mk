@@ -7,6 +7,7 @@
 # names have no leading '/'):
 #   rootfs/ of the tree, as it is          e.g. etc/hostname, etc/motd
 #   bin/NAME   every user/musl/NAME.c, built to $(B)/user/musl/NAME.elf, stripped
+#   bin/NAME   the libexo programs in BOOTFS_LIBEXO (user/NAME.c: no ExOS), stripped
 #   bin/busybox                            busybox, stripped (not with EXO_BUSYBOX=no)
 #   bin/sh -> busybox, and bin/APPLET -> busybox for every applet busybox/exo.config
 #                                          enables, unless a program above has that name
@@ -21,7 +22,8 @@ BOOTFS := $(B)/bootfs.cpio
 BOOTFS_DIR := $(B)/bootfs
 BOOTFS_MANIFEST := $(BOOTFS_DIR)/manifest
 BOOTFS_PROGS := $(patsubst $(B)/user/musl/%.elf,%,$(MUSL_PROGS))
-BOOTFS_BINS := $(patsubst %,$(BOOTFS_DIR)/bin/%,$(BOOTFS_PROGS))
+BOOTFS_LIBEXO := libos2 softtlb
+BOOTFS_BINS := $(patsubst %,$(BOOTFS_DIR)/bin/%,$(BOOTFS_PROGS) $(BOOTFS_LIBEXO))
 BOOTFS_LINKS :=
 ifeq ($(EXO_BUSYBOX),yes)
 BOOTFS_BINS += $(BOOTFS_DIR)/bin/busybox
@@ -35,6 +37,9 @@ all: bootfs
 bootfs: $(BOOTFS)
 
 $(BOOTFS_DIR)/bin/%: $(B)/user/musl/%.elf
+	@mkdir -p $(@D)
+	$(STRIP) -o $@ $<
+$(patsubst %,$(BOOTFS_DIR)/bin/%,$(BOOTFS_LIBEXO)): $(BOOTFS_DIR)/bin/%: $(B)/user/%.elf
 	@mkdir -p $(@D)
 	$(STRIP) -o $@ $<
 $(BOOTFS_DIR)/bin/busybox: $(BUSYBOX_ELF)
@@ -54,11 +59,11 @@ $(BOOTFS_MANIFEST): $(BOOTFS_LINKS) mk/bootfs.mk bootfs-manifest-check
 	@mkdir -p $(@D)
 	@{ echo "# written by mk/bootfs.mk: the entries of $(BOOTFS), for tools/mkcpio's list directive"; \
 	  echo "tree . rootfs"; \
-	  for p in $(BOOTFS_PROGS); do echo "file bin/$$p $(BOOTFS_DIR)/bin/$$p"; done; \
+	  for p in $(BOOTFS_PROGS) $(BOOTFS_LIBEXO); do echo "file bin/$$p $(BOOTFS_DIR)/bin/$$p"; done; \
 	  if [ -n "$(BOOTFS_LINKS)" ]; then \
 		echo "file bin/busybox $(BOOTFS_DIR)/bin/busybox"; \
 		echo "slink bin/sh busybox"; \
-		printf '%s\n' $(BOOTFS_PROGS) busybox sh | grep -vxF -f - $(BOOTFS_LINKS) | \
+		printf '%s\n' $(BOOTFS_PROGS) $(BOOTFS_LIBEXO) busybox sh | grep -vxF -f - $(BOOTFS_LINKS) | \
 			sed 's|.*|slink bin/& busybox|'; \
 	  fi; } >$@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi

@@ -101,5 +101,6 @@ int exo_wait(long env);
 /* Tests: print a check's result; count failures for test_finish. */
 void check(int ok, const char *what);
 __attribute__((noreturn)) void test_finish(void);
+int test_failures(void);
 
 #endif

@@ -6,6 +6,8 @@
 #ifndef EXOS_API_H
 #define EXOS_API_H
 
+#include <stdint.h>
+#include <exo/mem.h>
 #include <exo/upcall.h>
 
 /*
@@ -16,5 +18,74 @@
  * the fault and -1 when the access was the program's error.
  */
 int exos_vm_fault(struct exo_upcall *u);
+
+/*
+ * The process protocol (exos/proc.h has the rest): every ExOS process has an
+ * entry page, bound read-write at exos_proc_entry(its environment id), that
+ * only it writes and its parent reads. A program that is not an ExOS program
+ * but was started by ExOS's fork and execve (a second library OS) ends
+ * properly by writing its status there before it exits: state
+ * EXOS_PROC_EXITED and status = exit code << 8 (or the signal that ended it),
+ * so that its ExOS parent's wait4 reports it.
+ */
+#define EXOS_PROCTAB_VA 0x7E0000000000UL
+#define EXOS_PROCTAB_ENTRIES 256
+
+enum exos_proc_state {
+	EXOS_PROC_RUNNING = 1,
+	EXOS_PROC_EXITED = 2, /* status holds the Linux wait status */
+};
+
+struct exos_proc {
+	uint32_t pid; /* its environment id */
+	uint32_t ppid;
+	uint32_t pgid, sid;
+	uint32_t state;  /* enum exos_proc_state */
+	int32_t status;  /* wait status: exit code << 8, or the signal that ended it */
+	uint64_t start_tick;
+	char name[32];
+};
+
+static inline struct exos_proc *exos_proc_entry(uint32_t pid)
+{
+	return (struct exos_proc *)(EXOS_PROCTAB_VA + (uint64_t)(pid & (EXOS_PROCTAB_ENTRIES - 1)) * 4096);
+}
+
+/*
+ * The execve protocol (exos/exec.h): a program ExOS's execve starts finds
+ * rdi = 0, rsp at a Linux start-up block, and this handoff at
+ * EXOS_EXEC_HANDOFF_VA. Its pages are ops[0..nmap) (already bound). An
+ * ExOS program takes over the process state too; any program should drop
+ * the old program's capabilities old[0..nold), the trampoline page and the
+ * handoff's own pages handoff[0..nhandoff) (read them before dropping the
+ * last) - libexo's start-up does that for libexo programs.
+ */
+#define EXOS_EXEC_HANDOFF_VA 0x7E4000000000UL
+#define EXOS_EXEC_TRAMPOLINE_VA 0x7E40FFFFF000UL
+#define EXOS_EXEC_MAGIC 0x434558454f535845ULL /* "EXSOEXEC" */
+#define EXOS_EXEC_MAX_PAGES 3072
+#define EXOS_EXEC_MAX_CHILDREN 64
+
+struct exos_exec_child {
+	uint32_t pid, env, entry, inbox, pgid_asked, pgid_start;
+	int32_t killed_by;
+};
+
+struct exos_exec_handoff {
+	uint64_t magic;
+	uint64_t nhandoff;      /* pages of this handoff ... */
+	uint32_t handoff[32];   /* ... and their slots, for the new program to drop */
+	uint32_t trampoline;    /* the trampoline page's slot */
+	uint32_t self_entry_slot, parent_entry_slot;
+	uint32_t self_inbox_slot, parent_inbox_slot;
+	uint64_t sig_mask, sig_ignored, sig_pending; /* what of the signal state crosses execve */
+	uint64_t tramp_args[7];  /* what the trampoline reads (exec.c: struct exos_tramp_args) */
+	char name[32];           /* the new program's name, for its process entry */
+	struct exos_exec_child children[EXOS_EXEC_MAX_CHILDREN];
+	uint64_t nold;           /* the old program's page capabilities, to drop */
+	uint32_t old[EXOS_EXEC_MAX_PAGES];
+	uint64_t nmap;           /* the new program's pages: EXO_OP_BIND of slot at va with prot */
+	struct exo_bind_op ops[EXOS_EXEC_MAX_PAGES];
+};
 
 #endif
