@@ -360,7 +360,7 @@ static long list_old_pages(struct exos_exec_handoff *h)
 {
 	const struct exos_vpage *map = exos_pagemap_table();
 	h->nold = 0;
-	for (unsigned long i = 0; i < EXOS_PAGEMAP_SIZE; i++) {
+	for (unsigned long i = 0; i < exos_pagemap_size(); i++) {
 		if (!map[i].vpn)
 			continue;
 		if (h->nold == EXOS_EXEC_MAX_PAGES)

@@ -3,19 +3,34 @@
 
 #include <stddef.h>
 
-static struct exos_vpage map[EXOS_PAGEMAP_SIZE];
-static unsigned long map_used;
+/* The first table and the bookkeeping, on pages of their own (fork copies them at once: vm.c). */
+static struct {
+	struct exos_vpage first[EXOS_PAGEMAP_MIN];
+	struct exos_vpage *map; /* the table now: first, or one vm.c allocated */
+	unsigned long size, used;
+} pm __attribute__((aligned(4096)));
 
-#define NEXT(i) (((i) + 1) & (EXOS_PAGEMAP_SIZE - 1))
+static struct exos_vpage *table(void)
+{
+	if (!pm.map) {
+		pm.map = pm.first;
+		pm.size = EXOS_PAGEMAP_MIN;
+	}
+	return pm.map;
+}
+
+static unsigned long next(unsigned long i) { return (i + 1) & (pm.size - 1); }
 
 static unsigned long hash(uint64_t vpn)
 {
-	return (unsigned long)(vpn * 0x9E3779B97F4A7C15ULL >> (64 - EXOS_PAGEMAP_BITS));
+	unsigned long h = (unsigned long)(vpn * 0x9E3779B97F4A7C15ULL >> 32);
+	return h & (pm.size - 1);
 }
 
 struct exos_vpage *exos_pagemap_lookup(uint64_t vpn)
 {
-	for (unsigned long i = hash(vpn);; i = NEXT(i)) {
+	struct exos_vpage *map = table();
+	for (unsigned long i = hash(vpn);; i = next(i)) {
 		if (map[i].vpn == vpn)
 			return &map[i];
 		if (map[i].vpn == 0)
@@ -25,20 +40,22 @@ struct exos_vpage *exos_pagemap_lookup(uint64_t vpn)
 
 struct exos_vpage *exos_pagemap_insert(uint64_t vpn)
 {
-	if (map_used >= EXOS_PAGEMAP_MAX)
+	struct exos_vpage *map = table();
+	if (pm.used >= pm.size / 4 * 3)
 		return NULL;
 	unsigned long i = hash(vpn);
 	while (map[i].vpn != 0)
-		i = NEXT(i);
+		i = next(i);
 	map[i] = (struct exos_vpage){.vpn = vpn, .slot = EXOS_NO_PAGE};
-	map_used++;
+	pm.used++;
 	return &map[i];
 }
 
 void exos_pagemap_erase(struct exos_vpage *e)
 {
+	struct exos_vpage *map = table();
 	unsigned long hole = (unsigned long)(e - map);
-	for (unsigned long i = NEXT(hole); map[i].vpn != 0; i = NEXT(i)) {
+	for (unsigned long i = next(hole); map[i].vpn != 0; i = next(i)) {
 		unsigned long home = hash(map[i].vpn);
 		/* Entry i may fill the hole unless its home lies cyclically in (hole, i]. */
 		int stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
@@ -48,9 +65,35 @@ void exos_pagemap_erase(struct exos_vpage *e)
 		}
 	}
 	map[hole].vpn = 0;
-	map_used--;
+	pm.used--;
 }
 
-unsigned long exos_pagemap_used(void) { return map_used; }
+void exos_pagemap_rehash(struct exos_vpage *to, unsigned long size)
+{
+	struct exos_vpage *from = table();
+	unsigned long old_size = pm.size;
+	pm.map = to;
+	pm.size = size;
+	pm.used = 0;
+	for (unsigned long k = 0; k < old_size; k++)
+		if (from[k].vpn) {
+			struct exos_vpage *e = exos_pagemap_insert(from[k].vpn);
+			*e = from[k];
+		}
+}
 
-struct exos_vpage *exos_pagemap_table(void) { return map; }
+unsigned long exos_pagemap_used(void) { return pm.used; }
+
+unsigned long exos_pagemap_size(void)
+{
+	table();
+	return pm.size;
+}
+
+struct exos_vpage *exos_pagemap_table(void) { return table(); }
+
+void exos_pagemap_own_range(uint64_t *start, uint64_t *end)
+{
+	*start = (uint64_t)&pm;
+	*end = (*start + sizeof(pm) + 4095) & ~4095UL;
+}

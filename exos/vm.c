@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "exos.h"
+#include <exos/api.h>
 #include "exec.h"
 #include "proc.h"
 #include "signal.h"
@@ -201,6 +202,60 @@ static long page_set_binding(struct exos_vpage *e, unsigned want)
 	return 0;
 }
 
+static void page_release(struct exos_vpage *e);
+
+/*
+ * A bigger page map: the next power of two, on pages bound in one of two
+ * areas above the program's (the one the current table is not in). The
+ * table's own pages join it; the old table's pages, if they were such an
+ * area's, go. Every entry pointer is stale afterwards.
+ */
+#define PAGEMAP_AREA_VA 0x7E8020000000UL
+#define PAGEMAP_AREA_SIZE (EXOS_PAGEMAP_LIMIT * sizeof(struct exos_vpage))
+
+static long pagemap_grow(void)
+{
+	struct exos_vpage *old = exos_pagemap_table();
+	unsigned long old_size = exos_pagemap_size(), size = old_size * 2;
+	uint64_t bytes = size * sizeof(struct exos_vpage), old_bytes = old_size * sizeof(struct exos_vpage);
+	int old_in_area = (uint64_t)old >= PAGEMAP_AREA_VA && (uint64_t)old < PAGEMAP_AREA_VA + 2 * PAGEMAP_AREA_SIZE;
+	uint64_t base = old_in_area && (uint64_t)old == PAGEMAP_AREA_VA ? PAGEMAP_AREA_VA + PAGEMAP_AREA_SIZE
+									: PAGEMAP_AREA_VA;
+	uint32_t slots[PAGEMAP_AREA_SIZE / PAGE_SIZE];
+	if (size > EXOS_PAGEMAP_LIMIT)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < bytes / PAGE_SIZE; i++) {
+		long s = sys_page_alloc(EXO_PPN_ANY);
+		long r = s < 0 ? s : sys_bind(EXO_CAP_SELF, base + i * PAGE_SIZE, (unsigned long)s, EXO_PROT_R | EXO_PROT_W);
+		if (r < 0) {
+			if (s >= 0)
+				sys_cap_drop((unsigned long)s);
+			while (i-- > 0)
+				sys_cap_drop(slots[i]); /* dropping unbinds */
+			return exos_errno(r);
+		}
+		slots[i] = (uint32_t)s;
+	}
+	exos_pagemap_rehash((struct exos_vpage *)base, size);
+	for (uint64_t i = 0; i < bytes / PAGE_SIZE; i++) {
+		struct exos_vpage *e = exos_pagemap_insert((base >> PAGE_SHIFT) + i); /* room: 3/8 full at most */
+		e->slot = slots[i];
+		e->bound = EXO_PROT_R | EXO_PROT_W;
+	}
+	for (uint64_t va = (uint64_t)old; old_in_area && va < (uint64_t)old + old_bytes; va += PAGE_SIZE)
+		page_release(exos_pagemap_lookup(va >> PAGE_SHIFT));
+	return 0;
+}
+
+/* A new page-map entry for vpn, growing the map when it is full. NULL: no memory for a bigger one. */
+static struct exos_vpage *map_insert(uint64_t vpn)
+{
+	struct exos_vpage *e = exos_pagemap_insert(vpn);
+	if (!e && pagemap_grow() == 0)
+		e = exos_pagemap_insert(vpn);
+	return e;
+}
+
 /* Forget e: unbind it and give its physical page back. */
 static void page_release(struct exos_vpage *e)
 {
@@ -213,7 +268,7 @@ static void page_release(struct exos_vpage *e)
 /* A zeroed page at vpn for region r, bound as r allows. */
 static long page_new(uint64_t vpn, const struct exos_region *r)
 {
-	struct exos_vpage *e = exos_pagemap_insert(vpn);
+	struct exos_vpage *e = map_insert(vpn);
 	if (!e)
 		return -ENOMEM;
 	long s = sys_page_alloc(EXO_PPN_ANY);
@@ -265,7 +320,7 @@ static void release_range(uint64_t start, uint64_t end)
 		return;
 	}
 	struct exos_vpage *map = exos_pagemap_table();
-	for (unsigned long i = 0; i < EXOS_PAGEMAP_SIZE;) {
+	for (unsigned long i = 0; i < exos_pagemap_size();) {
 		if (map[i].vpn >= first && map[i].vpn < last)
 			page_release(&map[i]); /* a later entry may shift into i: look at i again */
 		else
@@ -273,16 +328,54 @@ static void release_range(uint64_t start, uint64_t end)
 	}
 }
 
+/* Rebinding in batches: one bind_batch for up to REBIND_BATCH pages (mprotect of 100 pages: one kernel entry). */
+#define REBIND_BATCH 128
+struct rebind {
+	struct exo_bind_op ops[REBIND_BATCH];
+	struct exos_vpage *e[REBIND_BATCH];
+	unsigned n;
+};
+
+static long rebind_flush(struct rebind *b)
+{
+	if (b->n == 0)
+		return 0;
+	if (b->n == 1) { /* one page: the plain call is cheaper than a batch */
+		b->n = 0;
+		return page_set_binding(b->e[0], b->ops[0].op == EXO_OP_UNBIND ? 0 : b->ops[0].prot);
+	}
+	long r = sys_bind_batch(EXO_CAP_SELF, b->ops, b->n);
+	if (r < 0)
+		return exos_errno(r); /* nothing of the batch was applied: the entries still say what is bound */
+	for (unsigned i = 0; i < b->n; i++)
+		b->e[i]->bound = b->ops[i].op == EXO_OP_UNBIND ? 0 : (uint16_t)b->ops[i].prot;
+	b->n = 0;
+	return 0;
+}
+
+/* Queue bringing e's binding to want (0: unbound), as page_set_binding does at once. */
+static long rebind_queue(struct rebind *b, struct exos_vpage *e, unsigned want)
+{
+	if (want == e->bound)
+		return 0;
+	uint32_t op = want == 0 ? EXO_OP_UNBIND : (e->bound == 0 ? EXO_OP_BIND : EXO_OP_PROTECT);
+	b->ops[b->n] = (struct exo_bind_op){op, e->slot, va_of(e), want, 0};
+	b->e[b->n++] = e;
+	return b->n == REBIND_BATCH ? rebind_flush(b) : 0;
+}
+
 /* Rebind the pages of [start, end), which lies in region r, after r's protection changed. */
 static long rebind_range(uint64_t start, uint64_t end, const struct exos_region *r)
 {
+	struct rebind b;
+	b.n = 0;
 	for (uint64_t v = start >> PAGE_SHIFT; v < end >> PAGE_SHIFT; v++) {
 		struct exos_vpage *e = exos_pagemap_lookup(v);
-		long err = e ? page_set_binding(e, exos_vm_bind_prot(r, e)) : 0;
+		long err = e ? rebind_queue(&b, e, exos_vm_bind_prot(r, e)) : 0;
 		if (err < 0)
 			return err;
 	}
-	return 0;
+	return rebind_flush(&b);
 }
 
 /* Remove [start, end) from the regions and free its pages. Needs regions_have_room(). */
@@ -354,7 +447,7 @@ static uint32_t linux_prot_of(unsigned exo)
 /* A page the program started with (the kernel's boot map, or execve's handoff) joins the page map. */
 static long adopt_page(uint64_t va, uint32_t slot, unsigned prot)
 {
-	struct exos_vpage *e = exos_pagemap_insert(va >> PAGE_SHIFT);
+	struct exos_vpage *e = map_insert(va >> PAGE_SHIFT);
 	if (!e)
 		return -ENOMEM;
 	e->slot = slot;
@@ -511,7 +604,7 @@ static void move_pages(uint64_t from, uint64_t to, uint64_t size)
 		if (bound)
 			sys_unbind(EXO_CAP_SELF, from + off);
 		exos_pagemap_erase(e);
-		struct exos_vpage *n = exos_pagemap_insert((to + off) >> PAGE_SHIFT); /* room: one was just freed */
+		struct exos_vpage *n = map_insert((to + off) >> PAGE_SHIFT); /* room: one was just freed */
 		n->slot = slot;
 		if (bound && sys_bind(EXO_CAP_SELF, to + off, slot, bound) == 0)
 			n->bound = (uint16_t)bound;
@@ -558,6 +651,16 @@ long exos_mremap(unsigned long old, unsigned long old_len, unsigned long new_len
 	return (long)to;
 }
 
+/* ---- the Appel-Li dirty query ---- */
+
+long exos_dirty(const void *addr, int clear)
+{
+	long bits = sys_binding_bits(EXO_CAP_SELF, (uint64_t)addr & ~(PAGE_SIZE - 1), clear ? 1 : 0);
+	if (bits < 0 || !(bits & EXO_BIND_PRESENT))
+		return -EFAULT;
+	return (bits & EXO_BIND_DIRTY) != 0;
+}
+
 /* ---- checking pointers the program passes ---- */
 
 int exos_user_ok(const void *p, unsigned long len, int write)
@@ -595,15 +698,17 @@ int exos_user_ok(const void *p, unsigned long len, int write)
  * lists live in a region that is never shared (EXOS_RG_DONTFORK, like Linux's
  * MADV_DONTFORK) and always writable.
  */
-#define SCRATCH_VA 0x7E8000000000UL /* a page ExOS binds for a moment to fill a child's private copy */
-#define MAX_EAGER 64 /* 17 upcall pages, 33 of the page map */
+#define MAX_EAGER 96 /* 17 upcall pages, 5 of the page map's own, up to 64 of a grown table */
+#define EAGER_CHUNK 16
+#define FORK_WINDOW_VA 0x7E8000100000UL /* EAGER_CHUNK pages fork binds for a moment to fill copies */
 
 struct fork_scratch {
 	struct exo_grant_op grant[EXO_BATCH_MAX];
 	struct exo_bind_op child[EXO_BATCH_MAX];
 	struct exo_bind_op self[EXO_BATCH_MAX];
 	uint64_t protect[EXOS_PAGEMAP_MAX]; /* pages to bind read-only here once the child has them */
-	uint32_t eager[MAX_EAGER];          /* our slots of the child's private copies, dropped once it holds them */
+	uint32_t eager[MAX_EAGER];          /* our slots of the child's private copies, until moved to it */
+	const struct exos_vpage *eagerv[MAX_EAGER]; /* the eager pages, found by the walk */
 	unsigned long ngrant, nchild, nprotect, neager;
 };
 static struct fork_scratch *fs;
@@ -658,15 +763,20 @@ static long flush_child(unsigned long env)
 	return r < 0 ? exos_errno(r) : 0;
 }
 
-/* Give the child our slot `slot` (at slot number `as` in its table) with rights, bound at va with prot (0: unbound). */
-static long give(unsigned long env, uint32_t slot, uint32_t as, unsigned rights, uint64_t va, unsigned prot)
+/*
+ * Give the child our slot `slot` (at slot number `as` in its table) with
+ * rights, bound at va with prot (0: unbound); flags EXO_GRANT_MOVE: the page
+ * is the child's alone (our capability goes).
+ */
+static long give(unsigned long env, uint32_t slot, uint32_t as, unsigned rights, uint64_t va, unsigned prot,
+		 uint32_t flags)
 {
 	if (fs->ngrant == EXO_BATCH_MAX || fs->nchild == EXO_BATCH_MAX) {
 		long err = flush_child(env);
 		if (err < 0)
 			return err;
 	}
-	fs->grant[fs->ngrant++] = (struct exo_grant_op){slot, as, rights, 0};
+	fs->grant[fs->ngrant++] = (struct exo_grant_op){slot, as, rights, flags};
 	if (prot)
 		fs->child[fs->nchild++] = (struct exo_bind_op){EXO_OP_BIND_THEIRS, as, va, prot, 0};
 	return 0;
@@ -687,47 +797,78 @@ static int eager_needs_contents(uint64_t va)
 		uint64_t sp = (uint64_t)__builtin_frame_address(0);
 		return va + PAGE_SIZE == hi || (sp >= lo && sp < hi && va + PAGE_SIZE > sp);
 	}
+	exos_pagemap_own_range(&lo, &hi);
+	if ((va >= lo && va < hi) && !(map >= lo && map < hi))
+		return va + PAGE_SIZE == hi; /* the first table is unused: only the bookkeeping after it matters */
 	const struct exos_vpage *e = (const struct exos_vpage *)(va > map ? va : map);
 	const struct exos_vpage *end = (const struct exos_vpage *)(va + PAGE_SIZE);
-	for (; e < end && e < exos_pagemap_table() + EXOS_PAGEMAP_SIZE; e++)
+	for (; e < end && e < exos_pagemap_table() + exos_pagemap_size(); e++)
 		if (e->vpn)
 			return 1;
+	return va + PAGE_SIZE >= hi && va < hi; /* the bookkeeping's page */
+}
+
+/*
+ * Private copies of the eager pages fs->eagerv[0..n) for the child (zeroed
+ * where that will do), moved to it at the same slot numbers: new pages are
+ * filled through a window of EAGER_CHUNK scratch pages bound and unbound
+ * with one bind_batch each.
+ */
+static long give_copies(unsigned long env, unsigned long n)
+{
+	for (unsigned long first = 0; first < n; first += EAGER_CHUNK) {
+		unsigned long m = n - first < EAGER_CHUNK ? n - first : EAGER_CHUNK, nb = 0;
+		struct exo_bind_op bind[EAGER_CHUNK], unbind[EAGER_CHUNK];
+		uint32_t slot[EAGER_CHUNK];
+		int fill[EAGER_CHUNK];
+		for (unsigned long i = 0; i < m; i++) {
+			long s = sys_page_alloc(EXO_PPN_ANY);
+			if (s < 0)
+				return exos_errno(s);
+			slot[i] = (uint32_t)s;
+			fs->eager[fs->neager++] = (uint32_t)s;
+			if ((fill[i] = eager_needs_contents(va_of(fs->eagerv[first + i])))) {
+				uint64_t at = FORK_WINDOW_VA + nb * PAGE_SIZE;
+				bind[nb] = (struct exo_bind_op){EXO_OP_BIND, slot[i], at, EXO_PROT_R | EXO_PROT_W, 0};
+				unbind[nb++] = (struct exo_bind_op){EXO_OP_UNBIND, 0, at, 0, 0};
+			}
+		}
+		if (nb && sys_bind_batch(EXO_CAP_SELF, bind, nb) < 0)
+			return -ENOMEM;
+		for (unsigned long i = 0, k = 0; i < m; i++)
+			if (fill[i])
+				memcpy((void *)(FORK_WINDOW_VA + k++ * PAGE_SIZE), (const void *)va_of(fs->eagerv[first + i]),
+				       PAGE_SIZE);
+		if (nb)
+			sys_bind_batch(EXO_CAP_SELF, unbind, nb);
+		for (unsigned long i = 0; i < m; i++) {
+			const struct exos_vpage *e = fs->eagerv[first + i];
+			long err = give(env, slot[i], e->slot, EXO_RIGHTS_PAGE_ALL, va_of(e), e->bound, EXO_GRANT_MOVE);
+			if (err < 0)
+				return err;
+		}
+	}
 	return 0;
 }
 
-/* A private copy of the page at e for the child (zeroed, when that will do), at the same slot number in its table. */
-static long give_copy(unsigned long env, const struct exos_vpage *e)
-{
-	if (fs->neager == MAX_EAGER)
-		return -ENOMEM;
-	long s = sys_page_alloc(EXO_PPN_ANY);
-	if (s < 0)
-		return exos_errno(s);
-	fs->eager[fs->neager++] = (uint32_t)s;
-	if (eager_needs_contents(va_of(e))) {
-		long r = sys_bind(EXO_CAP_SELF, SCRATCH_VA, (unsigned long)s, EXO_PROT_R | EXO_PROT_W);
-		if (r < 0)
-			return exos_errno(r);
-		memcpy((void *)SCRATCH_VA, (const void *)va_of(e), PAGE_SIZE);
-		sys_unbind(EXO_CAP_SELF, SCRATCH_VA);
-	}
-	return give(env, (uint32_t)s, e->slot, EXO_RIGHTS_PAGE_ALL, va_of(e), e->bound);
-}
-
-/* The pages the page-fault handler writes: the upcall pages and the page map. */
+/* The pages the page-fault handler writes: the upcall pages, the page map's bookkeeping and its table. */
 static int eager_page(uint64_t va)
 {
 	uint64_t lo, hi, map = (uint64_t)exos_pagemap_table() & ~(PAGE_SIZE - 1);
 	exo_upcall_private_range(&lo, &hi);
-	return (va >= lo && va < hi) || (va >= map && va < map + EXOS_PAGEMAP_SIZE * sizeof(struct exos_vpage));
+	if (va >= lo && va < hi)
+		return 1;
+	exos_pagemap_own_range(&lo, &hi);
+	return (va >= lo && va < hi) || (va >= map && va < map + exos_pagemap_size() * sizeof(struct exos_vpage));
 }
 
 /* Give the child every page (the walk changes no entry); note our private writable ones in fs->protect. */
 static long give_everything(unsigned long env)
 {
 	const struct exos_vpage *map = exos_pagemap_table();
+	unsigned long neager = 0;
 	long err = 0;
-	for (unsigned long i = 0; i < EXOS_PAGEMAP_SIZE && err == 0; i++) {
+	for (unsigned long i = 0; i < exos_pagemap_size() && err == 0; i++) {
 		const struct exos_vpage *e = &map[i];
 		if (!e->vpn)
 			continue;
@@ -736,16 +877,20 @@ static long give_everything(unsigned long env)
 		if (r && (r->flags & EXOS_RG_DONTFORK))
 			continue;
 		if (eager_page(va_of(e))) {
-			err = give_copy(env, e);
+			if (neager == MAX_EAGER)
+				return -ENOMEM;
+			fs->eagerv[neager++] = e;
 		} else if (r && (r->flags & EXOS_RG_SHARED)) {
-			err = give(env, e->slot, e->slot, rights, va_of(e), e->bound);
+			err = give(env, e->slot, e->slot, rights, va_of(e), e->bound, 0);
 		} else {
 			err = give(env, e->slot, e->slot, rights & ~(unsigned)EXO_RIGHT_W, va_of(e),
-				   e->bound & ~(unsigned)EXO_PROT_W);
+				   e->bound & ~(unsigned)EXO_PROT_W, 0);
 			if (e->bound & EXO_PROT_W)
 				fs->protect[fs->nprotect++] = va_of(e);
 		}
 	}
+	if (err == 0)
+		err = give_copies(env, neager);
 	return err ? err : flush_child(env);
 }
 
@@ -774,8 +919,9 @@ long exos_vm_share_with(unsigned long env)
 	fs->ngrant = fs->nchild = fs->nprotect = fs->neager = 0;
 	err = give_everything(env);
 	protect_ours();
-	for (unsigned long i = 0; i < fs->neager; i++)
-		sys_cap_drop(fs->eager[i]);
+	for (unsigned long i = 0; err < 0 && i < fs->neager; i++)
+		if (EXO_CAP_TABLE[fs->eager[i]].type != EXO_CAP_NONE)
+			sys_cap_drop(fs->eager[i]); /* not moved to the child: ours to give back */
 	return err;
 }
 
@@ -790,7 +936,7 @@ void exos_vm_after_fork(void)
 		uint64_t first = exos_regions[i].start >> PAGE_SHIFT, last = exos_regions[i].end >> PAGE_SHIFT;
 		region_delete(i, 1);
 		struct exos_vpage *map = exos_pagemap_table();
-		for (unsigned long k = 0; k < EXOS_PAGEMAP_SIZE;) {
+		for (unsigned long k = 0; k < exos_pagemap_size();) {
 			if (map[k].vpn >= first && map[k].vpn < last)
 				exos_pagemap_erase(&map[k]); /* the parent's slots: nothing of ours to drop */
 			else

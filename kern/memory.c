@@ -229,6 +229,8 @@ long kc_cap_grant(unsigned long slot, unsigned long env, unsigned long rights)
 static struct exo_grant_op grant_ops[EXO_BATCH_MAX];
 static uint32_t grant_parent[EXO_BATCH_MAX];
 static uint64_t grant_to_seen[EXO_NCAPS / 64]; /* to_slots of this batch; all clear between calls */
+static uint64_t grant_src_seen[EXO_NCAPS / 64];  /* source slots of this batch, likewise */
+static uint64_t grant_src_moved[EXO_NCAPS / 64]; /* source slots a grant of this batch moves, likewise */
 
 /* Check grant i from e to target: its source capability id, or an error. */
 static long check_grant_op(struct env *e, struct env *target, const struct exo_grant_op *op)
@@ -238,10 +240,19 @@ static long check_grant_op(struct env *e, struct env *target, const struct exo_g
 	long parent = cap_lookup(e, op->slot, e->caps[op->slot].type, EXO_RIGHT_GRANT);
 	if (parent < 0)
 		return parent;
-	if (op->rights & ~(uint32_t)(EXO_RIGHTS_PAGE_ALL | EXO_RIGHT_CONTROL))
+	if ((op->rights & ~(uint32_t)(EXO_RIGHTS_PAGE_ALL | EXO_RIGHT_CONTROL)) || (op->flags & ~(uint32_t)EXO_GRANT_MOVE))
 		return -EXO_EINVAL;
 	if ((op->rights & e->caps[op->slot].rights) != op->rights)
 		return -EXO_EPERM;
+	/* A moved slot goes away: it must be a page, and no other grant of the batch may use it. */
+	uint64_t bit = 1ULL << (op->slot % 64);
+	bool move = op->flags & EXO_GRANT_MOVE;
+	if ((grant_src_moved[op->slot / 64] & bit) || (move && (grant_src_seen[op->slot / 64] & bit)) ||
+	    (move && e->caps[op->slot].type != EXO_CAP_PAGE))
+		return -EXO_EINVAL;
+	grant_src_seen[op->slot / 64] |= bit;
+	if (move)
+		grant_src_moved[op->slot / 64] |= bit;
 	if (op->to_slot == EXO_CAP_SELF || op->to_slot >= EXO_NCAPS)
 		return -EXO_EINVAL;
 	if (grant_to_seen[op->to_slot / 64] & (1ULL << (op->to_slot % 64)))
@@ -252,9 +263,12 @@ static long check_grant_op(struct env *e, struct env *target, const struct exo_g
 
 static void grant_seen_clear(size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (grant_ops[i].to_slot < EXO_NCAPS)
 			grant_to_seen[grant_ops[i].to_slot / 64] = 0;
+		if (grant_ops[i].slot < EXO_NCAPS)
+			grant_src_seen[grant_ops[i].slot / 64] = grant_src_moved[grant_ops[i].slot / 64] = 0;
+	}
 }
 
 long kc_cap_grant_batch(unsigned long env, const struct exo_grant_op *ops, unsigned long n)
@@ -274,8 +288,16 @@ long kc_cap_grant_batch(unsigned long env, const struct exo_grant_op *ops, unsig
 	grant_seen_clear(n);
 	if (err < 0)
 		return err;
-	for (size_t i = 0; i < n; i++)
+	bool moved = false;
+	for (size_t i = 0; i < n; i++) {
 		cap_make_child(grant_parent[i], target, grant_ops[i].to_slot, grant_ops[i].rights);
+		if (grant_ops[i].flags & EXO_GRANT_MOVE) {
+			cap_delete(grant_parent[i], 0); /* the new capability hangs from its parent now */
+			moved = true;
+		}
+	}
+	if (moved)
+		mem_after_free();
 	return (long)n;
 }
 

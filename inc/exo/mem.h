@@ -89,8 +89,14 @@ struct exo_grant_op {
 	uint32_t slot;    /* the caller's capability */
 	uint32_t to_slot; /* the receiver's slot: 1 .. EXO_NCAPS-1, empty */
 	uint32_t rights;  /* a subset of slot's rights */
-	uint32_t pad;
+	uint32_t flags;   /* EXO_GRANT_* */
 };
+/*
+ * The caller's page capability is dropped once the grant is made: the page
+ * moves to the receiver (and with it the charge, if the caller held no other
+ * capability for it). A slot moved may appear only once in the batch.
+ */
+#define EXO_GRANT_MOVE 1
 
 /* page_alloc: ask for this page number, or any free page. */
 #define EXO_PPN_ANY 0xFFFFFFFFFFFFFFFFUL

@@ -20,6 +20,15 @@
 int exos_vm_fault(struct exo_upcall *u);
 
 /*
+ * The Appel-Li primitives as ExOS offers them: trap is a SIGSEGV handler
+ * (sigaction with SA_SIGINFO: si_addr is the address), prot1/protN/unprot
+ * are mprotect, and dirty is this: 1 if the page at addr was written since
+ * it was bound or last asked with clear = 1 (the hardware's dirty bit, read
+ * from the kernel), 0 if not; -EFAULT when no page is there.
+ */
+long exos_dirty(const void *addr, int clear);
+
+/*
  * The process protocol (exos/proc.h has the rest): every ExOS process has an
  * entry page, bound read-write at exos_proc_entry(its environment id), that
  * only it writes and its parent reads. A program that is not an ExOS program

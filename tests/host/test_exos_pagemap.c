@@ -4,12 +4,29 @@
 
 #include "../../exos/pagemap.c"
 
-/* Empty the table through the interface (cases share it). */
+#include <stdlib.h>
+
+/* Empty the table through the interface, and go back to the first table (cases share it). */
 static void clear_all(void)
 {
-	for (unsigned long i = 0; i < EXOS_PAGEMAP_SIZE; i++)
+	struct exos_vpage *map = exos_pagemap_table();
+	for (unsigned long i = 0; i < exos_pagemap_size(); i++)
 		while (map[i].vpn != 0)
 			exos_pagemap_erase(&map[i]);
+	if (map != pm.first) {
+		exos_pagemap_rehash(pm.first, EXOS_PAGEMAP_MIN); /* empty: nothing moves */
+		free(map);
+	}
+}
+
+/* Grow as vm.c does: a zeroed table twice the size. */
+static void grow(void)
+{
+	struct exos_vpage *old = exos_pagemap_table();
+	unsigned long size = exos_pagemap_size() * 2;
+	exos_pagemap_rehash(calloc(size, sizeof(struct exos_vpage)), size);
+	if (old != pm.first)
+		free(old);
 }
 
 TEST(insert_lookup_erase)
@@ -28,16 +45,25 @@ TEST(insert_lookup_erase)
 	CHECK_EQ(exos_pagemap_used(), 0);
 }
 
-TEST(fills_to_max_then_refuses)
+TEST(fills_to_three_quarters_then_grows)
 {
 	clear_all();
-	for (unsigned long v = 1; v <= EXOS_PAGEMAP_MAX; v++)
-		CHECKF(exos_pagemap_insert(0x10000000 + v) != NULL, "insert %lu of %lu", v,
-		       (unsigned long)EXOS_PAGEMAP_MAX);
+	unsigned long max = EXOS_PAGEMAP_MIN / 4 * 3;
+	for (unsigned long v = 1; v <= max; v++) {
+		struct exos_vpage *e = exos_pagemap_insert(0x10000000 + v);
+		CHECKF(e != NULL, "insert %lu of %lu", v, max);
+		e->slot = (uint32_t)v;
+	}
 	CHECK(exos_pagemap_insert(0x20000000) == NULL);
-	CHECK_EQ(exos_pagemap_used(), EXOS_PAGEMAP_MAX);
-	for (unsigned long v = 1; v <= EXOS_PAGEMAP_MAX; v++)
-		CHECK(exos_pagemap_lookup(0x10000000 + v) != NULL);
+	CHECK_EQ(exos_pagemap_used(), max);
+	grow();
+	CHECK_EQ(exos_pagemap_size(), 2 * EXOS_PAGEMAP_MIN);
+	CHECK_EQ(exos_pagemap_used(), max);
+	for (unsigned long v = 1; v <= max; v++) {
+		struct exos_vpage *e = exos_pagemap_lookup(0x10000000 + v);
+		CHECK(e != NULL && e->slot == v);
+	}
+	CHECK(exos_pagemap_insert(0x20000000) != NULL);
 	clear_all();
 	CHECK_EQ(exos_pagemap_used(), 0);
 }
@@ -62,8 +88,12 @@ TEST(random_against_reference)
 			exos_pagemap_erase(e);
 			slot_of[k] = 0;
 			present--;
-		} else if (present < EXOS_PAGEMAP_MAX) {
+		} else {
 			e = exos_pagemap_insert(vpn);
+			if (!e) {
+				grow();
+				e = exos_pagemap_insert(vpn);
+			}
 			CHECK(e != NULL);
 			e->slot = (uint32_t)step;
 			slot_of[k] = (uint32_t)step + 1;

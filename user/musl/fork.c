@@ -99,6 +99,30 @@ static void test_cow(void)
 	free(buf);
 }
 
+/* ExOS's page map grows past its first table (768 pages): fork and copy-on-write still hold. */
+static void test_big(void)
+{
+	size_t pages = 1500;
+	unsigned char *big = malloc(pages * 4096);
+	for (size_t i = 0; i < pages; i++)
+		big[i * 4096] = (unsigned char)i;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int ok = 1;
+		for (size_t i = 0; i < pages; i++)
+			ok &= big[i * 4096] == (unsigned char)i;
+		for (size_t i = 0; i < pages; i += 7)
+			big[i * 4096] = 0xC5;
+		_exit(ok ? 0 : 1);
+	}
+	int st = wait_status(pid);
+	int same = 1;
+	for (size_t i = 0; i < pages; i++)
+		same &= big[i * 4096] == (unsigned char)i;
+	expect(WIFEXITED(st) && WEXITSTATUS(st) == 0 && same, "fork of a 6 MiB process: the child sees it, its writes stay its own");
+	free(big);
+}
+
 static void test_signals_and_faults(void)
 {
 	pid_t pid = fork();
@@ -211,6 +235,7 @@ int main(int argc, char **argv)
 	sys_env_set_quota(EXO_CAP_SELF, exo_info->total_pages / 2);
 	test_basic();
 	test_cow();
+	test_big();
 	test_signals_and_faults();
 	test_groups();
 	test_grandchild();

@@ -266,7 +266,7 @@ static long one_call(uint64_t *ok)
 		uint64_t n = pick(4) ? pick(40) : any_value();
 		for (size_t i = 0; i < sizeof(gops) / sizeof(gops[0]); i++)
 			gops[i] = (struct exo_grant_op){(uint32_t)any_slot(0), (uint32_t)(pick(2) ? any_slot(0) : any_value()),
-							(uint32_t)(any_value() & 0x3F), 0};
+							(uint32_t)(any_value() & 0x3F), (uint32_t)pick(3)};
 		uint64_t to = pick(3) ? EXO_CAP_SELF : any_slot(0);
 		r = sys_cap_grant_batch(to, pick(8) ? gops : (const struct exo_grant_op *)any_value(), n);
 		if (r > 0 && to == EXO_CAP_SELF)
