@@ -1,14 +1,21 @@
 /*
  * An ordinary C program, built for exo unchanged by tools/exo-cc against
  * exo's musl and ExOS: stdio, malloc, string functions, snprintf with %f,
- * and an exit status. It checks its own results and ends with one summary
+ * qsort, strtod, setjmp/longjmp, time and clock_gettime, and an exit status. It checks its own results and ends with one summary
  * line; with an argument N it exits with status N (after the checks pass).
  */
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int failures;
+static jmp_buf env;
+
+static int by_value(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+static void jump_back(int v) { longjmp(env, v); }
 
 static void check(int ok, const char *what)
 {
@@ -49,6 +56,31 @@ int main(int argc, char **argv)
 	}
 	for (int i = 1; i < 200; i += 2)
 		free(small[i]);
+
+	int v[] = {42, -7, 19, 0, 3, 3, 100, -50};
+	qsort(v, sizeof(v) / sizeof(v[0]), sizeof(v[0]), by_value);
+	int sorted = 1;
+	for (size_t i = 1; i < sizeof(v) / sizeof(v[0]); i++)
+		sorted &= v[i - 1] <= v[i];
+	check(sorted && v[0] == -50 && v[7] == 100, "qsort");
+	char *end;
+	double d = strtod("  -1.25e3xyz", &end);
+	check(d == -1250.0 && strcmp(end, "xyz") == 0, "strtod");
+	volatile int jumped = 0;
+	int got = setjmp(env);
+	if (got == 0) {
+		jumped = 1;
+		jump_back(7);
+	}
+	check(got == 7 && jumped == 1, "setjmp/longjmp");
+	struct timespec t0, t1;
+	time_t now = time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (volatile int i = 0; i < 100000; i++)
+		;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	check(now != (time_t)-1 && (t1.tv_sec > t0.tv_sec || (t1.tv_sec == t0.tv_sec && t1.tv_nsec > t0.tv_nsec)),
+	      "time and clock_gettime move forward");
 
 	puts("puts: ok");
 	printf("musl hello: %s (pi %s, strlen %zu)\n", failures ? "FAIL" : "PASS", buf, strlen(buf));
