@@ -44,6 +44,8 @@ static uint32_t self_entry_slot;   /* our capability (R/W) for our own entry */
 static uint32_t parent_entry_slot; /* our read-only capability for the parent's entry, 0 if none */
 static uint32_t self_inbox_slot, parent_inbox_slot; /* signal inboxes: ours, our parent's (0: none) */
 static uint32_t inbox_env; /* the environment whose inbox self_inbox_slot is */
+uint32_t exos_inbox_env;                                          /* the same, for signal.h's test */
+volatile uint64_t *exos_inbox_word = (volatile uint64_t *)EXOS_INBOX_VA; /* read only in exos_inbox_env */
 static struct {
 	uint32_t entry_slot; /* where the child finds its capabilities: written before the pages are shared */
 	uint32_t inbox_slot;
@@ -114,6 +116,7 @@ long exos_proc_init(const char *name)
 		return in;
 	self_inbox_slot = (uint32_t)in;
 	inbox_env = id;
+	exos_inbox_env = id;
 	struct exos_proc *p = self_entry();
 	*p = (struct exos_proc){.pid = id, .ppid = 0, .pgid = id, .sid = id, .state = EXOS_PROC_RUNNING,
 				.start_tick = exo_info->ticks};
@@ -157,6 +160,7 @@ long exos_proc_init_exec(const struct exos_exec_handoff *h)
 	self_inbox_slot = h->self_inbox_slot;
 	parent_inbox_slot = h->parent_inbox_slot;
 	inbox_env = EXO_ENV_INFO->id;
+	exos_inbox_env = EXO_ENV_INFO->id;
 	exos_signal_import(h->sig_mask, h->sig_ignored, h->sig_pending);
 	for (int i = 0; i < MAX_CHILDREN; i++) {
 		const struct exos_exec_child *c = &h->children[i];
@@ -250,6 +254,7 @@ static long child_after_fork(void)
 	self_entry_slot = fork_handoff.entry_slot;
 	self_inbox_slot = fork_handoff.inbox_slot;
 	inbox_env = EXO_ENV_INFO->id;
+	exos_inbox_env = EXO_ENV_INFO->id;
 	return 0;
 }
 

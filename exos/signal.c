@@ -47,6 +47,10 @@ static struct k_sigaction actions[NSIG_];
 static uint64_t blocked;
 static volatile uint64_t pending;
 static uint64_t alarm_at_ns, alarm_every_ns; /* ITIMER_REAL: 0 when off */
+volatile int exos_signal_attention; /* (pending & ~blocked) || a timer: kept by attention() */
+
+/* Recompute the hint every system call's way out tests (after any change to pending, blocked or the timer). */
+static void attention(void) { exos_signal_attention = (pending & ~blocked) || alarm_at_ns; }
 
 /* What a signal does when nobody handles it. */
 enum { ACT_TERM, ACT_IGNORE, ACT_STOP };
@@ -94,6 +98,7 @@ long exos_rt_sigaction(long sig, const void *act, void *oact, unsigned long sets
 	}
 	if (oact)
 		*(struct k_sigaction *)oact = old;
+	attention();
 	return 0;
 }
 
@@ -122,6 +127,7 @@ long exos_rt_sigprocmask(long how, const uint64_t *set, uint64_t *oset, unsigned
 	}
 	if (oset)
 		*oset = old;
+	attention();
 	return 0;
 }
 
@@ -144,6 +150,7 @@ void exos_signal_raise(int sig)
 	if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_action(sig) != ACT_TERM))
 		return; /* discarded at once, as Linux does for ignored signals */
 	pending |= BIT(sig);
+	attention();
 }
 
 /* ---- alarm and setitimer (ITIMER_REAL) ---- */
@@ -156,6 +163,7 @@ static void timer_poll(void)
 	if (alarm_at_ns && alarm_at_ns < now_ns())
 		alarm_at_ns = now_ns() + alarm_every_ns; /* fell far behind: do not fire a burst */
 	exos_signal_raise(SIGALRM);
+	attention();
 }
 
 static void to_timeval(uint64_t ns, struct timeval *tv)
@@ -198,6 +206,7 @@ long exos_setitimer(long which, const struct itimerval *nv, struct itimerval *ol
 		alarm_at_ns = v ? now_ns() + v : 0;
 		alarm_every_ns = v ? i : 0;
 	}
+	attention();
 	return 0;
 }
 
@@ -209,11 +218,6 @@ long exos_alarm(unsigned long secs)
 }
 
 /* ---- delivery ---- */
-
-int exos_signal_maybe(void)
-{
-	return (pending & ~blocked) || alarm_at_ns || exos_proc_inbox_waiting();
-}
 
 void exos_signal_poll(void)
 {
@@ -268,8 +272,10 @@ int exos_signal_deliver(void)
 	exos_signal_poll();
 	for (;;) {
 		uint64_t ready = pending & ~blocked;
-		if (!ready)
+		if (!ready) {
+			attention();
 			return interrupted;
+		}
 		int sig = __builtin_ctzll(ready) + 1;
 		pending &= ~BIT(sig);
 		interrupted |= act_now(sig) ? 2 : 1;
@@ -301,8 +307,10 @@ long exos_rt_sigsuspend(const uint64_t *mask, unsigned long setsize)
 		return -EFAULT;
 	uint64_t saved = blocked;
 	blocked = *mask & ~UNBLOCKABLE;
+	attention();
 	long r = exos_pause();
 	blocked = saved;
+	attention();
 	return r;
 }
 
@@ -369,6 +377,7 @@ int exos_signal_fault(struct exo_upcall *u, int sig, int code, uint64_t addr)
 	u->regs.rax = 0;
 	u->regs.rsp = sp;
 	u->regs.rflags &= ~(0x100UL | 0x400UL); /* no trap flag, direction flag clear: the ABI's state */
+	attention();
 	return 0;
 }
 
@@ -393,6 +402,7 @@ long exos_rt_sigreturn(void)
 	uint64_t mask;
 	memcpy(&mask, &f->uc.uc_sigmask, sizeof(mask));
 	blocked = mask & ~UNBLOCKABLE;
+	attention();
 	return (long)u->regs.rax; /* the dispatcher stores the result in rax: keep the restored value */
 }
 
@@ -447,10 +457,12 @@ void exos_signal_import(uint64_t mask, uint64_t ignored, uint64_t pend)
 	pending = pend;
 	for (int s = 1; s < NSIG_; s++)
 		actions[s] = (struct k_sigaction){(ignored & BIT(s)) ? SIG_IGN : SIG_DFL, 0, 0, 0};
+	attention();
 }
 
 void exos_signal_after_fork(void)
 {
 	pending = 0; /* a child starts with nothing pending and no timer (POSIX) */
 	alarm_at_ns = alarm_every_ns = 0;
+	attention();
 }

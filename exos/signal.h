@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 #include <sys/time.h>
+#include <exo/mem.h>
+#include <exo/memlayout.h>
 #include <exo/upcall.h>
 
 long exos_signal_init(void); /* exception handlers for #UD, #DE, #BP, #DB, #GP, ... */
@@ -24,7 +26,14 @@ long exos_getitimer(long which, struct itimerval *cur);
 /* Make sig pending for this process (kill or tkill of oneself; a signal from the inbox). */
 void exos_signal_raise(int sig);
 /* Anything to look at (pending and unblocked, a timer, the inbox)? Cheap: on every system call's way out. */
-int exos_signal_maybe(void);
+extern volatile int exos_signal_attention;
+extern volatile uint64_t *exos_inbox_word; /* this process's inbox, in the environment inbox_env only */
+extern uint32_t exos_inbox_env;
+static inline int exos_signal_maybe(void)
+{
+	return exos_signal_attention ||
+	       (exos_inbox_env == ((const volatile struct exo_envinfo *)EXO_ENVINFO_VA)->id && *exos_inbox_word);
+}
 /* Collect what arrived: the inbox, an expired timer. */
 void exos_signal_poll(void);
 /* Deliver what is pending and not blocked. 0: nothing; bit 0: something; bit 1: a handler without SA_RESTART. */

@@ -7,7 +7,7 @@
 # names have no leading '/'):
 #   rootfs/ of the tree, as it is          e.g. etc/hostname, etc/motd
 #   bin/NAME   every user/musl/NAME.c, built to $(B)/user/musl/NAME.elf, stripped
-#   bin/NAME   the libexo programs in BOOTFS_LIBEXO (user/NAME.c: no ExOS), stripped
+#   bin/NAME   the programs in BOOTFS_LIBEXO ($(B)/user/NAME.elf: libexo demos, and the benchmark), stripped
 #   bin/busybox                            busybox, stripped (not with EXO_BUSYBOX=no)
 #   bin/sh -> busybox, and bin/APPLET -> busybox for every applet busybox/exo.config
 #                                          enables, unless a program above has that name
@@ -22,7 +22,7 @@ BOOTFS := $(B)/bootfs.cpio
 BOOTFS_DIR := $(B)/bootfs
 BOOTFS_MANIFEST := $(BOOTFS_DIR)/manifest
 BOOTFS_PROGS := $(patsubst $(B)/user/musl/%.elf,%,$(MUSL_PROGS))
-BOOTFS_LIBEXO := libos2 softtlb
+BOOTFS_LIBEXO := libos2 softtlb bench
 BOOTFS_BINS := $(patsubst %,$(BOOTFS_DIR)/bin/%,$(BOOTFS_PROGS) $(BOOTFS_LIBEXO))
 BOOTFS_LINKS :=
 ifeq ($(EXO_BUSYBOX),yes)
