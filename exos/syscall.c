@@ -20,6 +20,7 @@
 #include "exec.h"
 #include "proc.h"
 #include "signal.h"
+#include "vm.h"
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -54,6 +55,8 @@ static long do_writev(long fd, const struct iovec *iov, long iovcnt)
 {
 	if (!is_console_out(fd))
 		return -EBADF;
+	if (iovcnt > 0 && iovcnt <= IOV_MAX_LINUX && !exos_user_ok(iov, (unsigned long)iovcnt * sizeof(*iov), 0))
+		return -EFAULT;
 	if (iovcnt < 0 || iovcnt > IOV_MAX_LINUX)
 		return -EINVAL;
 	long done = 0;
@@ -76,6 +79,8 @@ static long do_read(long fd, char *buf, unsigned long len)
 {
 	if (fd != 0)
 		return -EBADF;
+	if (!exos_user_ok(buf, len, 1))
+		return -EFAULT;
 	unsigned long n = 0;
 	while (n < len) {
 		long c = sys_cgetc();
@@ -106,6 +111,8 @@ static long do_clock_gettime(long clk, struct timespec *ts)
 {
 	if (clk < 0 || clk > CLOCK_BOOTTIME)
 		return -EINVAL;
+	if (!exos_user_ok(ts, sizeof(*ts), 1))
+		return -EFAULT;
 	uint64_t ns = now_ns(); /* every clock counts from boot: there is no real-time clock yet */
 	ts->tv_sec = (time_t)(ns / 1000000000ULL);
 	ts->tv_nsec = (long)(ns % 1000000000ULL);
@@ -115,6 +122,8 @@ static long do_clock_gettime(long clk, struct timespec *ts)
 /* Sleep by yielding until the time has passed (a lone environment idles until the next tick). */
 static long do_nanosleep(const struct timespec *req, struct timespec *rem)
 {
+	if (!exos_user_ok(req, sizeof(*req), 0) || (rem && !exos_user_ok(rem, sizeof(*rem), 1)))
+		return -EFAULT;
 	if (req->tv_nsec < 0 || req->tv_nsec >= 1000000000L || req->tv_sec < 0)
 		return -EINVAL;
 	uint64_t until = now_ns() + (uint64_t)req->tv_sec * 1000000000ULL + (uint64_t)req->tv_nsec;
@@ -176,6 +185,8 @@ static long do_arch_prctl(long code, unsigned long addr)
 		fs_base = addr;
 		return 0;
 	case ARCH_GET_FS:
+		if (!exos_user_ok((void *)addr, sizeof(unsigned long), 1))
+			return -EFAULT;
 		*(unsigned long *)addr = fs_base;
 		return 0;
 	default:
