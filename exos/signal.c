@@ -284,6 +284,7 @@ int exos_signal_deliver(void)
 
 long exos_signal_wait_point(int restartable)
 {
+	exos_vm_give_back(); /* waiting inside a call: the page map is settled, so a revocation can be served */
 	int r = exos_signal_deliver();
 	if (!r)
 		return 0;

@@ -282,7 +282,10 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 /* Signals pending are acted on as every call returns (a cheap test first: usually nothing is). */
 long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
+	exos_vm_busy++;
 	long r = dispatch(n, a1, a2, a3, a4, a5, a6);
+	if (--exos_vm_busy == 0)
+		exos_vm_give_back(); /* a revocation request that came during the call (usually none: cheap) */
 	if (exos_signal_maybe())
 		exos_signal_deliver();
 	return r;

@@ -203,6 +203,8 @@ static long page_set_binding(struct exos_vpage *e, unsigned want)
 }
 
 static void page_release(struct exos_vpage *e);
+static int eager_page(uint64_t va);
+static void revoke_upcall(struct exo_upcall *u);
 
 /*
  * A bigger page map: the next power of two, on pages bound in one of two
@@ -277,6 +279,7 @@ static long page_new(uint64_t vpn, const struct exos_region *r)
 		return exos_errno(s);
 	}
 	e->slot = (uint32_t)s;
+	e->flags = EXOS_VP_ZERO;
 	long err = page_set_binding(e, exo_prot_of(r->prot));
 	if (err < 0)
 		page_release(e);
@@ -303,6 +306,7 @@ static long page_copy(struct exos_vpage *e, const struct exos_region *r)
 	memcpy((void *)va_of(e), buf, PAGE_SIZE);
 	sys_cap_drop(e->slot);
 	e->slot = (uint32_t)s;
+	e->flags = 0; /* a copy: not known to be zero */
 	e->bound = (uint16_t)exo_prot_of(r->prot);
 	return 0;
 }
@@ -484,7 +488,8 @@ long exos_vm_init(void)
 	long err = adopt_start_pages();
 	if (err < 0)
 		return err;
-	return exo_set_pagefault_handler(fault_upcall);
+	err = exo_set_revoke_handler(revoke_upcall);
+	return err < 0 ? err : exo_set_pagefault_handler(fault_upcall);
 }
 
 /* ---- the system calls ---- */
@@ -600,12 +605,13 @@ static void move_pages(uint64_t from, uint64_t to, uint64_t size)
 		if (!e)
 			continue;
 		uint32_t slot = e->slot;
-		unsigned bound = e->bound;
+		unsigned bound = e->bound, flags = e->flags;
 		if (bound)
 			sys_unbind(EXO_CAP_SELF, from + off);
 		exos_pagemap_erase(e);
 		struct exos_vpage *n = map_insert((to + off) >> PAGE_SHIFT); /* room: one was just freed */
 		n->slot = slot;
+		n->flags = (uint16_t)flags;
 		if (bound && sys_bind(EXO_CAP_SELF, to + off, slot, bound) == 0)
 			n->bound = (uint16_t)bound;
 	}
@@ -649,6 +655,64 @@ long exos_mremap(unsigned long old, unsigned long old_len, unsigned long new_len
 	move_pages(old, to, nsize < osize ? nsize : osize);
 	unmap_range(old, old + osize);
 	return (long)to;
+}
+
+/* ---- giving pages back (visible revocation) ---- */
+
+/*
+ * When the kernel asks for pages back (this process is above its quota and
+ * someone below theirs needs memory), ExOS chooses which: pages that are
+ * still zero, so that nothing is lost, and the next touch makes a fresh zero
+ * page. A page is known to be zero when ExOS made it zero (EXOS_VP_ZERO),
+ * the hardware's dirty bit says it was never written since, it is private
+ * and ours alone. ExOS has no backing store, so written pages cannot be
+ * given back; if there are not enough zero pages, the kernel's abort
+ * protocol takes the rest after its deadline.
+ *
+ * The request is an asynchronous upcall: it may land while ExOS is inside a
+ * call, in the middle of changing the page map. Then (exos_vm_busy) it is
+ * only noted, and served when the call returns or waits.
+ */
+volatile int exos_vm_busy;
+static volatile uint64_t revoke_wanted;
+static uint64_t revoke_given;
+
+static int zero_and_ours(const struct exos_vpage *e)
+{
+	if (!(e->flags & EXOS_VP_ZERO) || !e->bound || !page_ours_alone(e))
+		return 0;
+	const struct exos_region *r = exos_region_of(va_of(e));
+	if (!r || (r->flags & (EXOS_RG_SHARED | EXOS_RG_DONTFORK)) || eager_page(va_of(e)))
+		return 0;
+	long bits = sys_binding_bits(EXO_CAP_SELF, va_of(e), 0);
+	return bits > 0 && !(bits & EXO_BIND_DIRTY);
+}
+
+void exos_vm_give_back(void)
+{
+	if (!revoke_wanted)
+		return;
+	uint64_t want = revoke_wanted, given = 0;
+	revoke_wanted = 0;
+	struct exos_vpage *map = exos_pagemap_table();
+	for (unsigned long i = 0; i < exos_pagemap_size() && given < want;) {
+		if (map[i].vpn && zero_and_ours(&map[i])) {
+			page_release(&map[i]); /* a later entry may shift into i: look at i again */
+			given++;
+		} else {
+			i++;
+		}
+	}
+	revoke_given += given;
+}
+
+uint64_t exos_vm_pages_given_back(void) { return revoke_given; }
+
+static void revoke_upcall(struct exo_upcall *u)
+{
+	revoke_wanted = u->revoke_pages;
+	if (!exos_vm_busy)
+		exos_vm_give_back();
 }
 
 /* ---- the Appel-Li dirty query ---- */

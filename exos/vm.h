@@ -40,6 +40,15 @@ struct exos_region {
 extern struct exos_region exos_regions[EXOS_MAX_REGIONS];
 extern int exos_nregions;
 
+#define EXOS_VP_ZERO 1 /* page-map entry flag: ExOS made the page zero (demand-zero); it is, unless written */
+
+/* Inside an ExOS call (the page map may be changing): a revocation request waits until it returns. */
+extern volatile int exos_vm_busy;
+/* Give back what a revocation request asked for, as far as zero pages allow. */
+void exos_vm_give_back(void);
+/* Pages given back on request so far. */
+uint64_t exos_vm_pages_given_back(void);
+
 /* The region holding va, or NULL. */
 struct exos_region *exos_region_of(uint64_t va);
 
