@@ -195,6 +195,28 @@ static void test_between_processes(void)
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGUSR1, SIG_DFL);
 
+	/* A process that ignores and blocks every signal still ends on SIGKILL: the authority is our capability for its environment. */
+	shared[0] = 0;
+	pid = fork();
+	if (pid == 0) {
+		for (int s = 1; s < 65; s++)
+			signal(s, SIG_IGN);
+		sigset_t all;
+		sigfillset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		shared[0] = 1;
+		for (;;)
+			sched_yield();
+	}
+	while (shared[0] != 1)
+		sched_yield();
+	kill(pid, SIGTERM);
+	int wn = waitpid(pid, &st, WNOHANG);
+	expect(wn == 0, "a child that ignores SIGTERM goes on");
+	kill(pid, SIGKILL);
+	st = status_of(pid);
+	expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL ends a child that ignores and blocks everything");
+
 	pid = fork();
 	if (pid == 0)
 		abort();
