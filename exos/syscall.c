@@ -18,6 +18,7 @@
 #include <sys/uio.h>
 #include "exos.h"
 #include "exec.h"
+#include "misc.h"
 #include "proc.h"
 #include "signal.h"
 #include "vm.h"
@@ -212,6 +213,36 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 	case SYS_exit:
 	case SYS_exit_group:
 		exos_exit((int)a1);
+	case SYS_getuid:
+	case SYS_geteuid:
+	case SYS_getgid:
+	case SYS_getegid:
+		return 0; /* one user: root */
+	case SYS_getgroups:
+		return exos_getgroups(a1, (uint32_t *)a2);
+	case SYS_setuid:
+	case SYS_setgid:
+		return exos_set_id(a1);
+	case SYS_uname:
+		return exos_uname((struct utsname *)a1);
+	case SYS_sysinfo:
+		return exos_sysinfo((struct sysinfo *)a1);
+	case SYS_getcwd:
+		return exos_getcwd((char *)a1, (unsigned long)a2);
+	case SYS_prctl:
+		return exos_prctl(a1, (unsigned long)a2);
+	case SYS_prlimit64:
+		return exos_prlimit(a1, a2, (const struct rlimit *)a3, (struct rlimit *)a4);
+	case SYS_getrlimit:
+		return exos_prlimit(0, a1, NULL, (struct rlimit *)a2);
+	case SYS_setrlimit:
+		return exos_prlimit(0, a1, (const struct rlimit *)a2, NULL);
+	case SYS_umask:
+		return exos_umask((unsigned long)a1);
+	case SYS_sched_getaffinity:
+		return exos_sched_getaffinity(a1, (unsigned long)a2, (void *)a3);
+	case SYS_fcntl:
+		return exos_fcntl(a1, a2, a3);
 	case SYS_sched_yield:
 		sys_yield();
 		return 0;

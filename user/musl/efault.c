@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -54,8 +55,14 @@ int main(void)
 			EFAULTS(syscall(SYS_rt_sigaction, SIGUSR1, NULL, p, 8), "rt_sigaction with a bad old action");
 			EFAULTS(syscall(SYS_rt_sigpending, p, 8), "rt_sigpending into a bad set");
 			EFAULTS(syscall(SYS_getitimer, ITIMER_REAL, p), "getitimer into a bad pointer");
+			EFAULTS(syscall(SYS_uname, p), "uname into a bad pointer");
+			EFAULTS(syscall(SYS_sysinfo, p), "sysinfo into a bad pointer");
+			EFAULTS(syscall(SYS_getcwd, p, 64), "getcwd into a bad buffer");
+			EFAULTS(syscall(SYS_prlimit64, 0, RLIMIT_STACK, NULL, p), "prlimit64 into a bad pointer");
 		}
 	}
+	char cwd[2];
+	expect(syscall(SYS_getcwd, cwd, 1) == -1 && errno == ERANGE, "getcwd into 1 byte: ERANGE");
 	printf(failures ? "efault: FAIL (%d)\n" : "efault: PASS\n", failures);
 	return failures != 0;
 }
