@@ -19,6 +19,7 @@
 #include "cpio.h"
 #include "exec.h"
 #include "exos.h"
+#include "fd.h"
 #include "proc.h"
 #include "vm.h"
 
@@ -433,6 +434,8 @@ static long exec_file(const char *path, struct staging *st, int depth)
 		err = build_stack(&im, st, path, f.data, &plan, &rsp);
 	if (err == 0)
 		err = trampoline_alloc(&im);
+	if (err == 0)
+		exos_fd_exec(); /* before the old pages are listed: closing a pipe unmaps its buffer */
 	if (err == 0)
 		err = list_old_pages(im.h);
 	if (err == 0)

@@ -1,8 +1,7 @@
 /*
  * The small system calls a C library and busybox make at start-up or for
  * information: identity (one user, root), uname, sysinfo, getcwd, prctl's
- * process name, resource limits, umask, the CPU set, and fcntl on the
- * console's descriptors. docs/exos.md lists what each returns.
+ * process name, resource limits, umask and the CPU set. docs/exos.md lists what each returns.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -178,27 +177,4 @@ long exos_sched_getaffinity(long pid, unsigned long size, void *mask)
 		return -EFAULT;
 	*(unsigned long *)mask = 1;
 	return sizeof(unsigned long);
-}
-
-/* ---- fcntl on the console's descriptors (the only ones so far) ---- */
-
-static int console_cloexec[3];
-
-long exos_fcntl(long fd, long cmd, long arg)
-{
-	if (fd < 0 || fd > 2)
-		return -EBADF;
-	switch (cmd) {
-	case F_GETFL:
-		return O_RDWR;
-	case F_SETFL:
-		return 0; /* the console takes no flags */
-	case F_GETFD:
-		return console_cloexec[fd];
-	case F_SETFD:
-		console_cloexec[fd] = (int)(arg & FD_CLOEXEC);
-		return 0;
-	default:
-		return -EINVAL;
-	}
 }

@@ -17,6 +17,5 @@ long exos_prctl(long option, unsigned long arg);
 long exos_prlimit(long pid, long resource, const struct rlimit *nv, struct rlimit *old);
 long exos_umask(unsigned long mask);
 long exos_sched_getaffinity(long pid, unsigned long size, void *mask);
-long exos_fcntl(long fd, long cmd, long arg);
 
 #endif

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include "exos.h"
 #include "exec.h"
+#include "fd.h"
 #include "proc.h"
 #include "signal.h"
 #include "vm.h"
@@ -295,6 +296,7 @@ static __attribute__((noinline)) long fork_finish(struct child *c, long env, lon
 		return err;
 	}
 	c->entry = (uint32_t)ro;
+	exos_fd_fork(c->pid); /* the child holds our pipe ends from its first instruction */
 	uint64_t rsp = (((uint64_t)ctx - 512) & ~15UL) - 8;
 	if (sys_env_start((unsigned long)env, (unsigned long)exos_fork_child_entry, rsp, (unsigned long)ctx) < 0) {
 		undo_fork(c, env, ro);
@@ -353,6 +355,7 @@ static void notify_parent(void)
 void exos_proc_dying(int sig)
 {
 	struct exos_proc *p = self_entry();
+	exos_fd_drop_holds();
 	if (self_entry_slot && p->state == EXOS_PROC_RUNNING) {
 		p->status = sig & 0x7f;
 		p->state = EXOS_PROC_EXITED;
@@ -362,6 +365,7 @@ void exos_proc_dying(int sig)
 
 void exos_exit(int code)
 {
+	exos_fd_close_all();
 	struct exos_proc *p = self_entry();
 	if (self_entry_slot) {
 		p->status = (code & 0xff) << 8;

@@ -18,6 +18,7 @@
 #include <sys/uio.h>
 #include "exos.h"
 #include "exec.h"
+#include "fd.h"
 #include "misc.h"
 #include "proc.h"
 #include "signal.h"
@@ -26,80 +27,6 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define IOV_MAX_LINUX 1024
-
-/* Write to the exo console in pieces the kernel accepts. Returns bytes written or -errno. */
-static long console_write(const char *buf, unsigned long len)
-{
-	unsigned long done = 0;
-	while (done < len) {
-		unsigned long n = len - done < EXO_CPUTS_MAX ? len - done : EXO_CPUTS_MAX;
-		long r = sys_cputs(buf + done, n);
-		if (r < 0)
-			return done ? (long)done : exos_errno(r);
-		done += n;
-	}
-	return (long)done;
-}
-
-/* Descriptors 1 and 2 are the console; there are no others yet. */
-static int is_console_out(long fd) { return fd == 1 || fd == 2; }
-
-static long do_write(long fd, const char *buf, unsigned long len)
-{
-	if (!is_console_out(fd))
-		return -EBADF;
-	return console_write(buf, len);
-}
-
-/* The iovec array itself is read directly: a bad pointer to it faults (EFAULT checks come later). */
-static long do_writev(long fd, const struct iovec *iov, long iovcnt)
-{
-	if (!is_console_out(fd))
-		return -EBADF;
-	if (iovcnt > 0 && iovcnt <= IOV_MAX_LINUX && !exos_user_ok(iov, (unsigned long)iovcnt * sizeof(*iov), 0))
-		return -EFAULT;
-	if (iovcnt < 0 || iovcnt > IOV_MAX_LINUX)
-		return -EINVAL;
-	long done = 0;
-	for (long i = 0; i < iovcnt; i++) {
-		long r = console_write(iov[i].iov_base, iov[i].iov_len);
-		if (r < 0)
-			return done ? done : r;
-		done += r;
-	}
-	return done;
-}
-
-/*
- * Descriptor 0 is the console's input, taken byte by byte from the kernel
- * (cgetc), yielding while none is waiting. A read returns once it has a
- * newline, its buffer is full, or at least one byte and nothing more is
- * waiting. A carriage return arrives as a newline (a terminal's Enter).
- */
-static long do_read(long fd, char *buf, unsigned long len)
-{
-	if (fd != 0)
-		return -EBADF;
-	if (!exos_user_ok(buf, len, 1))
-		return -EFAULT;
-	unsigned long n = 0;
-	while (n < len) {
-		long c = sys_cgetc();
-		if (c == -EXO_EAGAIN) {
-			if (n > 0)
-				break;
-			long r = exos_signal_wait_point(1);
-			if (r < 0)
-				return r;
-			sys_yield();
-			continue;
-		}
-		buf[n++] = c == '\r' ? '\n' : (char)c;
-		if (buf[n - 1] == '\n')
-			break;
-	}
-	return (long)n;
-}
 
 /* Time from the TSC, whose rate the kernel calibrated: no kernel call. Seconds since boot. */
 static uint64_t now_ns(void)
@@ -142,15 +69,6 @@ static long do_nanosleep(const struct timespec *req, struct timespec *rem)
 	if (rem)
 		rem->tv_sec = rem->tv_nsec = 0;
 	return 0;
-}
-
-/* The console is not a terminal (yet): every request fails as on a non-terminal. */
-static long do_ioctl(long fd, unsigned long req)
-{
-	(void)req;
-	if (fd < 0 || fd > 2)
-		return -EBADF;
-	return -ENOTTY;
 }
 
 /*
@@ -199,17 +117,39 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 {
 	switch (n) {
 	case SYS_read:
-		return do_read(a1, (char *)a2, (unsigned long)a3);
+		return exos_read(a1, (char *)a2, (unsigned long)a3);
 	case SYS_write:
-		return do_write(a1, (const char *)a2, (unsigned long)a3);
+		return exos_write(a1, (const char *)a2, (unsigned long)a3);
+	case SYS_readv:
+		return exos_readv(a1, (const struct iovec *)a2, a3);
+	case SYS_close:
+		return exos_close(a1);
+	case SYS_dup:
+		return exos_dup(a1);
+	case SYS_dup2:
+		return exos_dup2(a1, a2);
+	case SYS_dup3:
+		return exos_dup3(a1, a2, a3);
+	case SYS_pipe:
+		return exos_pipe2((int *)a1, 0);
+	case SYS_pipe2:
+		return exos_pipe2((int *)a1, a2);
+	case SYS_lseek:
+		return exos_lseek(a1, a2, a3);
+	case SYS_fstat:
+		return exos_fstat(a1, (struct stat *)a2);
+	case SYS_poll:
+		return exos_poll((struct pollfd *)a1, (unsigned long)a2, a3);
+	case SYS_ppoll:
+		return exos_ppoll((struct pollfd *)a1, (unsigned long)a2, (const struct timespec *)a3);
 	case SYS_clock_gettime:
 		return do_clock_gettime(a1, (struct timespec *)a2);
 	case SYS_nanosleep:
 		return do_nanosleep((const struct timespec *)a1, (struct timespec *)a2);
 	case SYS_writev:
-		return do_writev(a1, (const struct iovec *)a2, a3);
+		return exos_writev(a1, (const struct iovec *)a2, a3);
 	case SYS_ioctl:
-		return do_ioctl(a1, (unsigned long)a2);
+		return exos_ioctl(a1, (unsigned long)a2, (unsigned long)a3);
 	case SYS_exit:
 	case SYS_exit_group:
 		exos_exit((int)a1);

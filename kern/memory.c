@@ -353,6 +353,10 @@ long kc_bind(unsigned long env, unsigned long va, unsigned long slot, unsigned l
 	long id = check_bind(self(), va, slot, prot);
 	if (id < 0)
 		return id;
+	/* Page tables (and a reverse-map page) may be needed: under pressure, ask for pages back as page_alloc does. */
+	uint64_t need = bind_tables_needed(t, &va, 1) + 1;
+	if (pmem.free.count < need)
+		return mem_pressure(t, need);
 	return bind_page(t, va, (uint32_t)id, (unsigned)prot | EXO_PROT_R);
 }
 
@@ -483,7 +487,9 @@ long kc_bind_batch(unsigned long env, const struct exo_bind_op *ops, unsigned lo
 	/* Reserve what the binds may need so that applying cannot fail half-way. */
 	uint64_t tables = bind_tables_needed(t, batch_vas, nbind);
 	uint64_t rmap_pages = (nbind * sizeof(struct rmap) + PAGE_SIZE - 1) / PAGE_SIZE;
-	if (pmem.free.count < tables + rmap_pages + 1 || rmap_reserve(t, nbind) < 0)
+	if (pmem.free.count < tables + rmap_pages + 1)
+		return mem_pressure(t, tables + rmap_pages + 1); /* ask for pages back and retry, or ENOMEM */
+	if (rmap_reserve(t, nbind) < 0)
 		return -EXO_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct exo_bind_op *op = &batch_ops[i];

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <exo/lib.h>
 
@@ -29,7 +30,8 @@ static int child(void)
 		big[i * 4096 * 7] = (unsigned char)(i + 1); /* written: these must survive */
 	shared[1] = (long)n;
 	shared[0] = 1;
-	while (shared[0] != 2)
+	time_t give_up = time(NULL) + 30; /* if the parent died, do not wait for ever */
+	while (shared[0] != 2 && time(NULL) < give_up)
 		sched_yield();
 	int ok = sum == 0 && EXO_ENV_INFO->nrepo == 0;
 	for (size_t i = 0; i < 16; i++)
@@ -43,14 +45,14 @@ int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	sys_env_set_quota(EXO_CAP_SELF, exo_info->total_pages / 3);
+	sys_env_set_quota(EXO_CAP_SELF, exo_info->total_pages / 2);
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(child());
 	while (shared[0] != 1)
 		sched_yield();
 	long held = shared[1];
-	size_t want = 1000;
+	size_t want = 800;
 	unsigned char *mine = mmap(NULL, want * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	for (size_t i = 0; i < want; i++)
 		mine[i * 4096] = 0xAB; /* more than is free: the child must give pages back */

@@ -1,0 +1,661 @@
+/*
+ * ExOS file descriptors: the console and pipes (fd.h).
+ *
+ * A descriptor names an open file, a small object of this process (struct
+ * file) that dup'd descriptors share. Descriptors 0, 1 and 2 start as the
+ * console. A pipe is a ring buffer in a shared mapping (EXOS_RG_SHARED: fork
+ * shares it with the child, as a MAP_SHARED page), with a header every
+ * holder reads and writes:
+ *
+ *   - rpos and wpos count bytes read and written since the pipe was made;
+ *     the data are wpos - rpos bytes at rpos modulo the ring's size;
+ *   - a lock word (an atomic exchange; a waiter yields) keeps writers, and
+ *     readers, from interleaving inside one operation: writes of up to
+ *     PIPE_BUF bytes are atomic;
+ *   - the sets of environments that hold the read end and the write end.
+ *     A process is in a set while it has a descriptor for that end; fork
+ *     adds the child, close and exit take the process out. A process that
+ *     ended without closing (the kernel or SIGKILL ended it) is found out
+ *     when someone waits on the pipe: directed yield to it says that no such
+ *     environment lives any more, and it is taken out then.
+ *
+ * Waiting: a reader with nothing to read, or a writer with no room, gives its
+ * time to a process holding the other end (directed yield), and looks again;
+ * signals interrupt the wait (EINTR, or go on with SA_RESTART). A pipe with
+ * no writer left reads as end of file; writing to one with no reader left
+ * is EPIPE and SIGPIPE.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include "exos.h"
+#include "fd.h"
+#include "signal.h"
+#include "vm.h"
+
+#define NFD 256
+#define NFILE 128
+#define PIPE_PAGES 4
+#define PIPE_HOLDERS 32
+#define IOV_MAX_LINUX 1024
+
+struct pipe_header {
+	volatile uint64_t rpos, wpos;
+	volatile uint32_t lock;
+	uint32_t pad;
+	volatile uint32_t holders[2][PIPE_HOLDERS]; /* [0] read end, [1] write end: environment ids, 0 for none */
+};
+#define PIPE_DATA (PIPE_PAGES * 4096 - 4096)       /* the ring: the pages after the header's */
+#define PIPE_RING(p) ((volatile unsigned char *)(p) + 4096)
+
+enum file_type { F_NONE, F_CONSOLE, F_PIPE };
+
+struct file {
+	int type;       /* enum file_type */
+	int refs;       /* descriptors naming it */
+	int end;        /* F_PIPE: 0 read, 1 write */
+	int flags;      /* O_NONBLOCK (this process's only) */
+	struct pipe_header *pipe;
+};
+
+static struct file files[NFILE];
+static struct {
+	struct file *f;
+	int cloexec;
+} fds[NFD];
+static int console_pushback = -1; /* a console byte poll took, for the next read */
+
+static uint32_t my_id(void) { return EXO_ENV_INFO->id; }
+
+/* ---- open files ---- */
+
+static struct file *file_new(int type)
+{
+	for (int i = 0; i < NFILE; i++)
+		if (files[i].type == F_NONE) {
+			files[i] = (struct file){.type = type};
+			return &files[i];
+		}
+	return NULL;
+}
+
+static void console_init(void)
+{
+	static int done;
+	if (done)
+		return;
+	done = 1;
+	struct file *c = file_new(F_CONSOLE);
+	for (int fd = 0; fd < 3; fd++) {
+		fds[fd].f = c;
+		c->refs++;
+	}
+}
+
+static struct file *file_of(long fd)
+{
+	console_init();
+	return fd >= 0 && fd < NFD ? fds[fd].f : NULL;
+}
+
+static long fd_alloc(int from)
+{
+	for (int fd = from; fd < NFD; fd++)
+		if (!fds[fd].f)
+			return fd;
+	return -EMFILE;
+}
+
+/* ---- pipe holders ---- */
+
+static void lock(struct pipe_header *p)
+{
+	while (__atomic_exchange_n(&p->lock, 1, __ATOMIC_ACQUIRE))
+		sys_yield();
+}
+
+static void unlock(struct pipe_header *p) { __atomic_store_n(&p->lock, 0, __ATOMIC_RELEASE); }
+
+static int holder_add(struct pipe_header *p, int end, uint32_t id)
+{
+	for (int i = 0; i < PIPE_HOLDERS; i++)
+		if (p->holders[end][i] == id)
+			return 0;
+	for (int i = 0; i < PIPE_HOLDERS; i++)
+		if (__atomic_compare_exchange_n(&p->holders[end][i], &(uint32_t){0}, id, 0, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return 0;
+	return -EMFILE;
+}
+
+static void holder_remove(struct pipe_header *p, int end, uint32_t id)
+{
+	for (int i = 0; i < PIPE_HOLDERS; i++)
+		__atomic_compare_exchange_n(&p->holders[end][i], &(uint32_t){id}, 0, 0, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Does any process still hold `end`? With nudge, also give the processor to
+ * each holder (directed yield): the wait's wake-up, and the way a holder
+ * that no longer lives is found out and forgotten.
+ */
+static int end_held(struct pipe_header *p, int end, int nudge)
+{
+	int held = 0;
+	for (int i = 0; i < PIPE_HOLDERS; i++) {
+		uint32_t id = p->holders[end][i];
+		if (!id)
+			continue;
+		if (!nudge || id == my_id()) {
+			held = 1;
+			continue;
+		}
+		long r = sys_yield_to(id);
+		if (r == -EXO_ENOENT)
+			holder_remove(p, end, id);
+		else
+			held = 1;
+	}
+	return held;
+}
+
+/* ---- the calls ---- */
+
+long exos_pipe2(int *fdpair, long flags)
+{
+	if (flags & ~(long)(O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	if (!exos_user_ok(fdpair, 2 * sizeof(int), 1))
+		return -EFAULT;
+	console_init();
+	long rfd = fd_alloc(0);
+	if (rfd < 0)
+		return rfd;
+	fds[rfd].f = (struct file *)1; /* reserved while the second is found */
+	long wfd = fd_alloc(0);
+	fds[rfd].f = NULL;
+	if (wfd < 0)
+		return wfd;
+	struct file *r = file_new(F_PIPE), *w = r ? file_new(F_PIPE) : NULL;
+	if (!w) {
+		if (r)
+			r->type = F_NONE;
+		return -ENFILE;
+	}
+	long va = exos_mmap(0, PIPE_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (va < 0) {
+		r->type = w->type = F_NONE;
+		return va;
+	}
+	struct pipe_header *p = (struct pipe_header *)va;
+	p->holders[0][0] = p->holders[1][0] = my_id();
+	*r = (struct file){F_PIPE, 1, 0, (int)(flags & O_NONBLOCK), p};
+	*w = (struct file){F_PIPE, 1, 1, (int)(flags & O_NONBLOCK), p};
+	fds[rfd].f = r;
+	fds[wfd].f = w;
+	fds[rfd].cloexec = fds[wfd].cloexec = (flags & O_CLOEXEC) != 0;
+	fdpair[0] = (int)rfd;
+	fdpair[1] = (int)wfd;
+	return 0;
+}
+
+/* Is another open file of this process the same end of the same pipe? */
+static int end_still_open(const struct file *f)
+{
+	for (int i = 0; i < NFILE; i++)
+		if (&files[i] != f && files[i].type == F_PIPE && files[i].pipe == f->pipe && files[i].end == f->end)
+			return 1;
+	return 0;
+}
+
+static int pipe_still_mapped(const struct file *f)
+{
+	for (int i = 0; i < NFILE; i++)
+		if (&files[i] != f && files[i].type == F_PIPE && files[i].pipe == f->pipe)
+			return 1;
+	return 0;
+}
+
+static void file_put(struct file *f)
+{
+	if (--f->refs > 0)
+		return;
+	if (f->type == F_PIPE) {
+		if (!end_still_open(f))
+			holder_remove(f->pipe, f->end, my_id());
+		if (!pipe_still_mapped(f))
+			exos_munmap((unsigned long)f->pipe, PIPE_PAGES * 4096);
+	}
+	f->type = F_NONE;
+}
+
+long exos_close(long fd)
+{
+	struct file *f = file_of(fd);
+	if (!f)
+		return -EBADF;
+	fds[fd].f = NULL;
+	fds[fd].cloexec = 0;
+	file_put(f);
+	return 0;
+}
+
+static long dup_to(long oldfd, long newfd, int cloexec)
+{
+	struct file *f = file_of(oldfd);
+	if (!f)
+		return -EBADF;
+	if (newfd < 0 || newfd >= NFD)
+		return -EBADF;
+	if (newfd == oldfd)
+		return newfd;
+	if (fds[newfd].f)
+		exos_close(newfd);
+	fds[newfd].f = f;
+	fds[newfd].cloexec = cloexec;
+	f->refs++;
+	return newfd;
+}
+
+long exos_dup(long fd)
+{
+	if (!file_of(fd))
+		return -EBADF;
+	long n = fd_alloc(0);
+	return n < 0 ? n : dup_to(fd, n, 0);
+}
+
+long exos_dup3(long oldfd, long newfd, long flags)
+{
+	if (flags & ~(long)O_CLOEXEC)
+		return -EINVAL;
+	if (oldfd == newfd)
+		return file_of(oldfd) ? -EINVAL : -EBADF;
+	return dup_to(oldfd, newfd, (flags & O_CLOEXEC) != 0);
+}
+
+long exos_dup2(long oldfd, long newfd)
+{
+	if (oldfd == newfd)
+		return file_of(oldfd) ? newfd : -EBADF;
+	return dup_to(oldfd, newfd, 0);
+}
+
+long exos_fcntl(long fd, long cmd, long arg)
+{
+	struct file *f = file_of(fd);
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC: {
+		if (arg < 0 || arg >= NFD)
+			return -EINVAL;
+		long n = fd_alloc((int)arg);
+		return n < 0 ? n : dup_to(fd, n, cmd == F_DUPFD_CLOEXEC);
+	}
+	case F_GETFD:
+		return fds[fd].cloexec ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		fds[fd].cloexec = (arg & FD_CLOEXEC) != 0;
+		return 0;
+	case F_GETFL:
+		return f->type == F_CONSOLE ? O_RDWR : ((f->end ? O_WRONLY : O_RDONLY) | f->flags);
+	case F_SETFL:
+		f->flags = (int)(arg & O_NONBLOCK);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- the console ---- */
+
+static long console_write(const char *buf, unsigned long len)
+{
+	unsigned long done = 0;
+	while (done < len) {
+		unsigned long n = len - done < EXO_CPUTS_MAX ? len - done : EXO_CPUTS_MAX;
+		long r = sys_cputs(buf + done, n);
+		if (r < 0)
+			return done ? (long)done : exos_errno(r);
+		done += n;
+	}
+	return (long)done;
+}
+
+/* One byte of input if there is one: the pushed-back byte first, then the kernel's. */
+static long console_getc(void)
+{
+	if (console_pushback >= 0) {
+		long c = console_pushback;
+		console_pushback = -1;
+		return c;
+	}
+	return sys_cgetc();
+}
+
+/*
+ * A read returns once it has a newline, its buffer is full, or at least one
+ * byte and nothing more is waiting; a carriage return arrives as a newline.
+ */
+static long console_read(char *buf, unsigned long len)
+{
+	unsigned long n = 0;
+	while (n < len) {
+		long c = console_getc();
+		if (c == -EXO_EAGAIN) {
+			if (n > 0)
+				break;
+			long r = exos_signal_wait_point(1);
+			if (r < 0)
+				return r;
+			sys_yield();
+			continue;
+		}
+		buf[n++] = c == '\r' ? '\n' : (char)c;
+		if (buf[n - 1] == '\n')
+			break;
+	}
+	return (long)n;
+}
+
+static int console_readable(void)
+{
+	if (console_pushback >= 0)
+		return 1;
+	long c = sys_cgetc();
+	if (c < 0)
+		return 0;
+	console_pushback = (int)c;
+	return 1;
+}
+
+/* ---- pipes ---- */
+
+/* Copy n bytes out of the ring from position pos (at most two pieces: it wraps once). */
+static void ring_get(struct pipe_header *p, uint64_t pos, char *dst, uint64_t n)
+{
+	uint64_t at = pos % PIPE_DATA, first = n < PIPE_DATA - at ? n : PIPE_DATA - at;
+	memcpy(dst, (const void *)(PIPE_RING(p) + at), first);
+	memcpy(dst + first, (const void *)PIPE_RING(p), n - first);
+}
+
+static void ring_put(struct pipe_header *p, uint64_t pos, const char *src, uint64_t n)
+{
+	uint64_t at = pos % PIPE_DATA, first = n < PIPE_DATA - at ? n : PIPE_DATA - at;
+	memcpy((void *)(PIPE_RING(p) + at), src, first);
+	memcpy((void *)PIPE_RING(p), src + first, n - first);
+}
+
+static long pipe_read(struct file *f, char *buf, unsigned long len)
+{
+	struct pipe_header *p = f->pipe;
+	for (;;) {
+		lock(p);
+		uint64_t avail = p->wpos - p->rpos;
+		if (avail > 0) {
+			uint64_t n = avail < len ? avail : len;
+			ring_get(p, p->rpos, buf, n);
+			__atomic_store_n(&p->rpos, p->rpos + n, __ATOMIC_RELEASE);
+			unlock(p);
+			return (long)n;
+		}
+		unlock(p);
+		if (!end_held(p, 1, 0))
+			return 0; /* no writer left: end of file */
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		long r = exos_signal_wait_point(1);
+		if (r < 0)
+			return r;
+		if (!end_held(p, 1, 1)) /* give the writers the processor; are they still there? */
+			return p->wpos != p->rpos ? pipe_read(f, buf, len) : 0;
+	}
+}
+
+static long pipe_write(struct file *f, const char *buf, unsigned long len)
+{
+	struct pipe_header *p = f->pipe;
+	unsigned long done = 0;
+	while (done < len) {
+		if (!end_held(p, 0, 0)) {
+			exos_signal_raise(SIGPIPE);
+			return done ? (long)done : -EPIPE;
+		}
+		lock(p);
+		uint64_t room = PIPE_DATA - (p->wpos - p->rpos), left = len - done;
+		/* Up to PIPE_BUF bytes go in one piece: wait until they all fit. */
+		uint64_t need = left <= 4096 ? left : 1;
+		if (room >= need) {
+			uint64_t n = room < left ? room : left;
+			ring_put(p, p->wpos, buf + done, n);
+			__atomic_store_n(&p->wpos, p->wpos + n, __ATOMIC_RELEASE);
+			unlock(p);
+			done += n;
+			continue;
+		}
+		unlock(p);
+		if (f->flags & O_NONBLOCK)
+			return done ? (long)done : -EAGAIN;
+		long r = exos_signal_wait_point(1);
+		if (r < 0)
+			return done ? (long)done : r;
+		end_held(p, 0, 1); /* give the readers the processor */
+	}
+	return (long)done;
+}
+
+/* ---- read and write ---- */
+
+long exos_read(long fd, char *buf, unsigned long len)
+{
+	struct file *f = file_of(fd);
+	if (!f)
+		return -EBADF;
+	if (f->type == F_PIPE && f->end != 0)
+		return -EBADF;
+	if (!exos_user_ok(buf, len, 1))
+		return -EFAULT;
+	if (len == 0)
+		return 0;
+	return f->type == F_CONSOLE ? console_read(buf, len) : pipe_read(f, buf, len);
+}
+
+long exos_write(long fd, const char *buf, unsigned long len)
+{
+	struct file *f = file_of(fd);
+	if (!f)
+		return -EBADF;
+	if (f->type == F_PIPE && f->end != 1)
+		return -EBADF;
+	if (f->type == F_CONSOLE)
+		return console_write(buf, len); /* the kernel checks the buffer */
+	if (!exos_user_ok(buf, len, 0))
+		return -EFAULT;
+	return pipe_write(f, buf, len);
+}
+
+static long vector_io(long fd, const struct iovec *iov, long iovcnt, int writing)
+{
+	if (!file_of(fd))
+		return -EBADF;
+	if (iovcnt < 0 || iovcnt > IOV_MAX_LINUX)
+		return -EINVAL;
+	if (!exos_user_ok(iov, (unsigned long)iovcnt * sizeof(*iov), 0))
+		return -EFAULT;
+	long done = 0;
+	for (long i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
+		long r = writing ? exos_write(fd, iov[i].iov_base, iov[i].iov_len)
+				 : exos_read(fd, iov[i].iov_base, iov[i].iov_len);
+		if (r < 0)
+			return done ? done : r;
+		done += r;
+		if ((unsigned long)r < iov[i].iov_len)
+			break; /* a short read or write ends it */
+	}
+	return done;
+}
+
+long exos_writev(long fd, const struct iovec *iov, long iovcnt) { return vector_io(fd, iov, iovcnt, 1); }
+long exos_readv(long fd, const struct iovec *iov, long iovcnt) { return vector_io(fd, iov, iovcnt, 0); }
+
+long exos_lseek(long fd, long off, long whence)
+{
+	(void)off, (void)whence;
+	return file_of(fd) ? -ESPIPE : -EBADF;
+}
+
+long exos_ioctl(long fd, unsigned long req, unsigned long arg)
+{
+	struct file *f = file_of(fd);
+	if (!f)
+		return -EBADF;
+	if (f->type == F_PIPE && req == FIONREAD) {
+		if (!exos_user_ok((void *)arg, sizeof(int), 1))
+			return -EFAULT;
+		*(int *)arg = (int)(f->pipe->wpos - f->pipe->rpos);
+		return 0;
+	}
+	return -ENOTTY; /* the console is not a terminal yet */
+}
+
+long exos_fstat(long fd, struct stat *st)
+{
+	struct file *f = file_of(fd);
+	if (!f)
+		return -EBADF;
+	if (!exos_user_ok(st, sizeof(*st), 1))
+		return -EFAULT;
+	memset(st, 0, sizeof(*st));
+	st->st_mode = f->type == F_CONSOLE ? (S_IFCHR | 0620) : (S_IFIFO | 0600);
+	st->st_nlink = 1;
+	st->st_blksize = 4096;
+	st->st_rdev = f->type == F_CONSOLE ? (5 << 8 | 1) : 0;
+	return 0;
+}
+
+/* ---- poll ---- */
+
+static short poll_one(const struct pollfd *q)
+{
+	struct file *f = file_of(q->fd);
+	if (q->fd < 0)
+		return 0;
+	if (!f)
+		return POLLNVAL;
+	short r = 0;
+	if (f->type == F_CONSOLE) {
+		if ((q->events & POLLIN) && console_readable())
+			r |= POLLIN;
+		r |= q->events & POLLOUT;
+		return r;
+	}
+	struct pipe_header *p = f->pipe;
+	if (f->end == 0) {
+		if (p->wpos != p->rpos)
+			r |= q->events & POLLIN;
+		if (!end_held(p, 1, 0))
+			r |= POLLHUP;
+	} else {
+		if (!end_held(p, 0, 0))
+			r |= POLLERR;
+		else if (PIPE_DATA - (p->wpos - p->rpos) >= 4096)
+			r |= q->events & POLLOUT;
+	}
+	return r;
+}
+
+static uint64_t now_ns(void)
+{
+	uint64_t t = rdtsc() - exo_info->boot_tsc, hz = exo_info->tsc_hz;
+	return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
+}
+
+/* Give the processor to the processes at the other end of the pipes polled (directed yield). */
+static void poll_nudge(const struct pollfd *q, unsigned long n)
+{
+	int nudged = 0;
+	for (unsigned long i = 0; i < n; i++) {
+		struct file *f = q[i].fd >= 0 ? file_of(q[i].fd) : NULL;
+		if (f && f->type == F_PIPE) {
+			end_held(f->pipe, !f->end, 1);
+			nudged = 1;
+		}
+	}
+	if (!nudged)
+		sys_yield();
+}
+
+long exos_poll(struct pollfd *q, unsigned long n, long timeout_ms)
+{
+	if (n > NFD)
+		return -EINVAL;
+	if (n && !exos_user_ok(q, n * sizeof(*q), 1))
+		return -EFAULT;
+	uint64_t until = timeout_ms < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	for (;;) {
+		long ready = 0;
+		for (unsigned long i = 0; i < n; i++) {
+			q[i].revents = poll_one(&q[i]);
+			ready += q[i].revents != 0;
+		}
+		if (ready || now_ns() >= until)
+			return ready;
+		long r = exos_signal_wait_point(0);
+		if (r < 0)
+			return r;
+		poll_nudge(q, n);
+	}
+}
+
+long exos_ppoll(struct pollfd *q, unsigned long n, const struct timespec *ts)
+{
+	if (ts && !exos_user_ok(ts, sizeof(*ts), 0))
+		return -EFAULT;
+	long ms = ts ? (long)(ts->tv_sec * 1000 + ts->tv_nsec / 1000000) : -1;
+	return exos_poll(q, n, ms);
+}
+
+/* ---- processes ---- */
+
+void exos_fd_fork(uint32_t child)
+{
+	console_init();
+	for (int i = 0; i < NFILE; i++)
+		if (files[i].type == F_PIPE)
+			holder_add(files[i].pipe, files[i].end, child);
+}
+
+void exos_fd_drop_holds(void)
+{
+	for (int i = 0; i < NFILE; i++)
+		if (files[i].type == F_PIPE)
+			holder_remove(files[i].pipe, files[i].end, my_id());
+}
+
+void exos_fd_close_all(void)
+{
+	for (int fd = 0; fd < NFD; fd++)
+		if (fds[fd].f)
+			exos_close(fd);
+}
+
+void exos_fd_exec(void)
+{
+	/* Only the console crosses execve so far: pipes are closed (docs/exos.md). */
+	for (int fd = 0; fd < NFD; fd++)
+		if (fds[fd].f && (fds[fd].f->type == F_PIPE || fds[fd].cloexec))
+			exos_close(fd);
+}

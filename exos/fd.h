@@ -1,0 +1,35 @@
+/* ExOS file descriptors (fd.c): the console and pipes. Results as the system calls return them. */
+#ifndef EXOS_FD_H
+#define EXOS_FD_H
+
+#include <stdint.h>
+
+struct iovec;
+struct stat;
+struct pollfd;
+struct timespec;
+
+long exos_read(long fd, char *buf, unsigned long len);
+long exos_write(long fd, const char *buf, unsigned long len);
+long exos_readv(long fd, const struct iovec *iov, long iovcnt);
+long exos_writev(long fd, const struct iovec *iov, long iovcnt);
+long exos_close(long fd);
+long exos_dup(long fd);
+long exos_dup2(long oldfd, long newfd);
+long exos_dup3(long oldfd, long newfd, long flags);
+long exos_pipe2(int *fdpair, long flags);
+long exos_fcntl(long fd, long cmd, long arg);
+long exos_lseek(long fd, long off, long whence);
+long exos_ioctl(long fd, unsigned long req, unsigned long arg);
+long exos_fstat(long fd, struct stat *st);
+long exos_poll(struct pollfd *q, unsigned long n, long timeout_ms);
+long exos_ppoll(struct pollfd *q, unsigned long n, const struct timespec *ts);
+
+/* fork: the child holds every pipe end we hold (before it runs). exit: close everything. execve: what does not cross. */
+void exos_fd_fork(uint32_t child);
+void exos_fd_close_all(void);
+/* The process is ending by a signal (maybe inside a fault): only stop holding pipe ends, so readers see EOF. */
+void exos_fd_drop_holds(void);
+void exos_fd_exec(void);
+
+#endif
