@@ -364,6 +364,9 @@ static long list_old_pages(struct exos_exec_handoff *h)
 	for (unsigned long i = 0; i < exos_pagemap_size(); i++) {
 		if (!map[i].vpn)
 			continue;
+		const struct exos_region *r = exos_region_of(map[i].vpn << PAGE_SHIFT);
+		if (r && (r->flags & EXOS_RG_KEEP))
+			continue; /* a pipe's buffer: it crosses (exos_vm_export_keep) */
 		if (h->nold == EXOS_EXEC_MAX_PAGES)
 			return -ENOMEM;
 		h->old[h->nold++] = map[i].slot;
@@ -435,7 +438,9 @@ static long exec_file(const char *path, struct staging *st, int depth)
 	if (err == 0)
 		err = trampoline_alloc(&im);
 	if (err == 0)
-		exos_fd_exec(); /* before the old pages are listed: closing a pipe unmaps its buffer */
+		err = exos_fd_export(im.h); /* first: closing close-on-exec pipes unmaps buffers nobody needs */
+	if (err == 0)
+		err = exos_vm_export_keep(im.h);
 	if (err == 0)
 		err = list_old_pages(im.h);
 	if (err == 0)

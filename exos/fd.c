@@ -4,8 +4,8 @@
  * A descriptor names an open file, a small object of this process (struct
  * file) that dup'd descriptors share. Descriptors 0, 1 and 2 start as the
  * console. A pipe is a ring buffer in a shared mapping (EXOS_RG_SHARED: fork
- * shares it with the child, as a MAP_SHARED page), with a header every
- * holder reads and writes:
+ * shares it with the child, as a MAP_SHARED page; EXOS_RG_KEEP: it crosses
+ * execve with the descriptors), with a header every holder reads and writes:
  *
  *   - rpos and wpos count bytes read and written since the pipe was made;
  *     the data are wpos - rpos bytes at rpos modulo the ring's size;
@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <exos/api.h>
 #include "exos.h"
 #include "fd.h"
 #include "signal.h"
@@ -87,12 +88,12 @@ static struct file *file_new(int type)
 	return NULL;
 }
 
+static int console_done;
 static void console_init(void)
 {
-	static int done;
-	if (done)
+	if (console_done)
 		return;
-	done = 1;
+	console_done = 1;
 	struct file *c = file_new(F_CONSOLE);
 	for (int fd = 0; fd < 3; fd++) {
 		fds[fd].f = c;
@@ -191,7 +192,7 @@ long exos_pipe2(int *fdpair, long flags)
 			r->type = F_NONE;
 		return -ENFILE;
 	}
-	long va = exos_mmap(0, PIPE_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	long va = exos_vm_map_keep(PIPE_PAGES * 4096);
 	if (va < 0) {
 		r->type = w->type = F_NONE;
 		return va;
@@ -652,10 +653,48 @@ void exos_fd_close_all(void)
 			exos_close(fd);
 }
 
-void exos_fd_exec(void)
+long exos_fd_export(struct exos_exec_handoff *h)
 {
-	/* Only the console crosses execve so far: pipes are closed (docs/exos.md). */
+	console_init();
 	for (int fd = 0; fd < NFD; fd++)
-		if (fds[fd].f && (fds[fd].f->type == F_PIPE || fds[fd].cloexec))
+		if (fds[fd].f && fds[fd].cloexec)
 			exos_close(fd);
+	h->nfd = 0;
+	for (int fd = 0; fd < NFD; fd++) {
+		struct file *f = fds[fd].f;
+		if (!f)
+			continue;
+		if (h->nfd == EXOS_EXEC_MAX_FDS)
+			return -EMFILE;
+		h->fd[h->nfd++] = (struct exos_exec_fd){fd, (uint8_t)f->type, (uint8_t)f->end, (uint8_t)(f->flags != 0), 0,
+							 (uint64_t)f->pipe};
+	}
+	return 0;
+}
+
+/* The open file for (type, end, pipe) the import has made so far, or a new one. */
+static struct file *import_file(const struct exos_exec_fd *d)
+{
+	for (int i = 0; i < NFILE; i++)
+		if (files[i].type == d->type && files[i].refs && files[i].end == d->end &&
+		    files[i].pipe == (struct pipe_header *)d->pipe)
+			return &files[i];
+	struct file *f = file_new(d->type);
+	if (f)
+		*f = (struct file){d->type, 0, d->end, d->flags ? O_NONBLOCK : 0, (struct pipe_header *)d->pipe};
+	return f;
+}
+
+void exos_fd_import(const struct exos_exec_handoff *h)
+{
+	console_done = 1; /* the descriptors are what the old program left, console or not */
+	for (uint64_t i = 0; i < h->nfd; i++) {
+		const struct exos_exec_fd *d = &h->fd[i];
+		struct file *f = d->fd >= 0 && d->fd < NFD ? import_file(d) : NULL;
+		if (!f)
+			continue;
+		fds[d->fd].f = f;
+		fds[d->fd].cloexec = 0;
+		f->refs++;
+	}
 }

@@ -25,11 +25,17 @@ long exos_fstat(long fd, struct stat *st);
 long exos_poll(struct pollfd *q, unsigned long n, long timeout_ms);
 long exos_ppoll(struct pollfd *q, unsigned long n, const struct timespec *ts);
 
-/* fork: the child holds every pipe end we hold (before it runs). exit: close everything. execve: what does not cross. */
+/*
+ * fork: the child holds every pipe end we hold (before it runs). exit:
+ * close everything. execve: close the close-on-exec descriptors and write
+ * the rest into the handoff; the new program takes them from there.
+ */
+struct exos_exec_handoff;
 void exos_fd_fork(uint32_t child);
 void exos_fd_close_all(void);
 /* The process is ending by a signal (maybe inside a fault): only stop holding pipe ends, so readers see EOF. */
 void exos_fd_drop_holds(void);
-void exos_fd_exec(void);
+long exos_fd_export(struct exos_exec_handoff *h);
+void exos_fd_import(const struct exos_exec_handoff *h);
 
 #endif

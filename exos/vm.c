@@ -471,9 +471,15 @@ static long adopt_start_pages(void)
 	const struct exos_exec_handoff *h = exos_exec_handoff();
 	const volatile struct exo_envinfo *ei = EXO_ENV_INFO;
 	long err = 0;
-	if (h)
+	if (h) {
+		for (uint64_t i = 0; i < h->nkeepreg && err == 0; i++)
+			err = region_add(h->keepreg[i].start, h->keepreg[i].end, PROT_READ | PROT_WRITE,
+					 EXOS_RG_SHARED | EXOS_RG_KEEP);
+		for (uint64_t i = 0; i < h->nkeep && err == 0; i++)
+			err = adopt_page(h->keep[i].va, h->keep[i].slot, h->keep[i].prot);
 		for (uint64_t i = 0; i < h->nmap && err == 0; i++)
 			err = adopt_page(h->ops[i].va, h->ops[i].slot, h->ops[i].prot);
+	}
 	else
 		for (uint64_t i = 0; i < ei->nbootmap && err == 0; i++)
 			err = adopt_page(ei->bootmap[i].va, ei->bootmap[i].slot, ei->bootmap[i].prot);
@@ -655,6 +661,45 @@ long exos_mremap(unsigned long old, unsigned long old_len, unsigned long new_len
 	move_pages(old, to, nsize < osize ? nsize : osize);
 	unmap_range(old, old + osize);
 	return (long)to;
+}
+
+/* ---- memory that crosses execve ---- */
+
+long exos_vm_map_keep(uint64_t size)
+{
+	size = PAGE_UP(size);
+	uint64_t va = find_gap(MMAP_BASE, size);
+	if (!va || !regions_have_room() || region_add(va, va + size, PROT_READ | PROT_WRITE, EXOS_RG_SHARED | EXOS_RG_KEEP) < 0)
+		return -ENOMEM;
+	long err = populate(va, va + size, exos_region_of(va));
+	if (err < 0) {
+		unmap_range(va, va + size);
+		return err;
+	}
+	return (long)va;
+}
+
+long exos_vm_export_keep(struct exos_exec_handoff *h)
+{
+	h->nkeep = h->nkeepreg = 0;
+	for (int i = 0; i < exos_nregions; i++) {
+		const struct exos_region *r = &exos_regions[i];
+		if (!(r->flags & EXOS_RG_KEEP))
+			continue;
+		if (h->nkeepreg == EXOS_EXEC_MAX_KEEPREG)
+			return -ENOMEM;
+		h->keepreg[h->nkeepreg].start = r->start;
+		h->keepreg[h->nkeepreg++].end = r->end;
+		for (uint64_t va = r->start; va < r->end; va += PAGE_SIZE) {
+			const struct exos_vpage *e = exos_pagemap_lookup(va >> PAGE_SHIFT);
+			if (!e)
+				continue;
+			if (h->nkeep == EXOS_EXEC_MAX_KEEP)
+				return -ENOMEM;
+			h->keep[h->nkeep++] = (struct exo_bind_op){EXO_OP_BIND, e->slot, va, e->bound, 0};
+		}
+	}
+	return 0;
 }
 
 /* ---- giving pages back (visible revocation) ---- */

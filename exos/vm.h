@@ -32,6 +32,7 @@ struct exos_region {
 #define EXOS_RG_IMAGE 4  /* the program's image, as the kernel loaded it */
 #define EXOS_RG_BRK 8    /* the heap behind brk */
 #define EXOS_RG_DONTFORK 16 /* not given to children (ExOS's own work lists for fork) */
+#define EXOS_RG_KEEP 32     /* crosses execve (a pipe's buffer) */
 
 #define EXOS_MAX_REGIONS 512
 #define EXOS_MAP_TOP 0x7E0000000000UL /* programs map below this; ExOS's own areas lie above */
@@ -57,6 +58,12 @@ unsigned exos_vm_bind_prot(const struct exos_region *r, const struct exos_vpage 
 
 /* The page-fault upcall handler: 0 when the fault was served, -1 when it is the program's error. */
 int exos_vm_fault(struct exo_upcall *u);
+
+/* A shared read-write mapping of size bytes, made at once, that crosses execve (a pipe's buffer). Its address or -errno. */
+long exos_vm_map_keep(uint64_t size);
+/* execve: the pages and regions that cross (EXOS_RG_KEEP) into the handoff; in the new program, adopt them. */
+struct exos_exec_handoff;
+long exos_vm_export_keep(struct exos_exec_handoff *h);
 
 /* Is [p, p+len) memory the program may read (write: and write)? For EFAULT checks. */
 int exos_user_ok(const void *p, unsigned long len, int write);

@@ -74,6 +74,9 @@ static inline struct exos_proc *exos_proc_entry(uint32_t pid)
 #define EXOS_EXEC_MAGIC 0x434558454f535845ULL /* "EXSOEXEC" */
 #define EXOS_EXEC_MAX_PAGES 3072
 #define EXOS_EXEC_MAX_CHILDREN 64
+#define EXOS_EXEC_MAX_KEEP 128
+#define EXOS_EXEC_MAX_KEEPREG 32
+#define EXOS_EXEC_MAX_FDS 256
 
 struct exos_exec_child {
 	uint32_t pid, env, entry, inbox, pgid_asked, pgid_start;
@@ -95,6 +98,11 @@ struct exos_exec_handoff {
 	uint32_t old[EXOS_EXEC_MAX_PAGES];
 	uint64_t nmap;           /* the new program's pages: EXO_OP_BIND of slot at va with prot */
 	struct exo_bind_op ops[EXOS_EXEC_MAX_PAGES];
+	/* ExOS's own: memory and descriptors that cross execve (pipes), already bound. */
+	uint64_t nkeep, nkeepreg, nfd;
+	struct exo_bind_op keep[EXOS_EXEC_MAX_KEEP];
+	struct { uint64_t start, end; } keepreg[EXOS_EXEC_MAX_KEEPREG];
+	struct exos_exec_fd { int32_t fd; uint8_t type, end, flags, pad; uint64_t pipe; } fd[EXOS_EXEC_MAX_FDS];
 };
 
 #endif
