@@ -102,7 +102,23 @@ static void pop(char *p, size_t *len)
 	p[*len] = '\0';
 }
 
+int exos_cpio_next(const void *ar, size_t size, size_t *off, const char **name, struct exos_file *out)
+{
+	struct entry e;
+	if (next_entry(ar, size, off, &e) < 0)
+		return -1;
+	*name = e.name[0] == '.' && e.name[1] == '/' ? e.name + 2 : e.name;
+	*out = e.f;
+	return 0;
+}
+
 int exos_cpio_lookup(const void *archive, size_t size, const char *path, int follow_last, struct exos_file *out)
+{
+	return exos_cpio_resolve(archive, size, path, follow_last, out, NULL);
+}
+
+int exos_cpio_resolve(const void *archive, size_t size, const char *path, int follow_last, struct exos_file *out,
+		      char *resolved)
 {
 	static char todo[2][EXOS_PATH_MAX]; /* what is left to resolve, and its next version */
 	char done[EXOS_PATH_MAX];
@@ -163,5 +179,7 @@ int exos_cpio_lookup(const void *archive, size_t size, const char *path, int fol
 		p = end;
 	}
 	*out = f;
+	if (resolved)
+		memcpy(resolved, done, len + 1);
 	return 0;
 }

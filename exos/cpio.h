@@ -30,5 +30,13 @@ struct exos_file {
  * -ENAMETOOLONG.
  */
 int exos_cpio_lookup(const void *ar, size_t size, const char *path, int follow_last, struct exos_file *out);
+/* As exos_cpio_lookup, and the path it resolved to (no leading '/', "" for the root) in resolved[EXOS_PATH_MAX]. */
+int exos_cpio_resolve(const void *ar, size_t size, const char *path, int follow_last, struct exos_file *out,
+		      char *resolved);
+/*
+ * Walk the archive: the entry at *off (start with 0), advancing *off past
+ * it. Its name (no leading "./") and file. 0, or -1 at the end.
+ */
+int exos_cpio_next(const void *ar, size_t size, size_t *off, const char **name, struct exos_file *out);
 
 #endif

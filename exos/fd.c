@@ -35,9 +35,12 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <time.h>
 #include <exos/api.h>
 #include "exos.h"
+#include "cpio.h"
 #include "fd.h"
 #include "signal.h"
 #include "vm.h"
@@ -57,7 +60,9 @@ struct pipe_header {
 #define PIPE_DATA (PIPE_PAGES * 4096 - 4096)       /* the ring: the pages after the header's */
 #define PIPE_RING(p) ((volatile unsigned char *)(p) + 4096)
 
-enum file_type { F_NONE, F_CONSOLE, F_PIPE };
+enum file_type { F_NONE, F_CONSOLE, F_PIPE, F_FILE, F_DIR, F_NULL };
+
+#define DIR_PATH_MAX 256
 
 struct file {
 	int type;       /* enum file_type */
@@ -65,9 +70,15 @@ struct file {
 	int end;        /* F_PIPE: 0 read, 1 write */
 	int flags;      /* O_NONBLOCK (this process's only) */
 	struct pipe_header *pipe;
+	/* F_FILE, F_DIR: a file of the boot archive (read-only, mapped in every environment). */
+	const unsigned char *data;
+	uint64_t size, off; /* F_DIR: off is the position in the listing */
+	uint32_t mode, ino;
+	char path[DIR_PATH_MAX]; /* F_DIR: its name in the archive ("" is the root) */
 };
 
 static struct file files[NFILE];
+static long exos_file_read(struct file *f, char *buf, unsigned long len);
 static struct {
 	struct file *f;
 	int cloexec;
@@ -109,6 +120,7 @@ static struct file *file_of(long fd)
 
 static long fd_alloc(int from)
 {
+	console_init(); /* 0, 1 and 2 are taken before anything else */
 	for (int fd = from; fd < NFD; fd++)
 		if (!fds[fd].f)
 			return fd;
@@ -199,8 +211,8 @@ long exos_pipe2(int *fdpair, long flags)
 	}
 	struct pipe_header *p = (struct pipe_header *)va;
 	p->holders[0][0] = p->holders[1][0] = my_id();
-	*r = (struct file){F_PIPE, 1, 0, (int)(flags & O_NONBLOCK), p};
-	*w = (struct file){F_PIPE, 1, 1, (int)(flags & O_NONBLOCK), p};
+	*r = (struct file){.type = F_PIPE, .refs = 1, .end = 0, .flags = (int)(flags & O_NONBLOCK), .pipe = p};
+	*w = (struct file){.type = F_PIPE, .refs = 1, .end = 1, .flags = (int)(flags & O_NONBLOCK), .pipe = p};
 	fds[rfd].f = r;
 	fds[wfd].f = w;
 	fds[rfd].cloexec = fds[wfd].cloexec = (flags & O_CLOEXEC) != 0;
@@ -469,7 +481,18 @@ long exos_read(long fd, char *buf, unsigned long len)
 		return -EFAULT;
 	if (len == 0)
 		return 0;
-	return f->type == F_CONSOLE ? console_read(buf, len) : pipe_read(f, buf, len);
+	switch (f->type) {
+	case F_CONSOLE:
+		return console_read(buf, len);
+	case F_PIPE:
+		return pipe_read(f, buf, len);
+	case F_FILE:
+		return exos_file_read(f, buf, len);
+	case F_DIR:
+		return -EISDIR;
+	default: /* F_NULL */
+		return 0;
+	}
 }
 
 long exos_write(long fd, const char *buf, unsigned long len)
@@ -481,9 +504,11 @@ long exos_write(long fd, const char *buf, unsigned long len)
 		return -EBADF;
 	if (f->type == F_CONSOLE)
 		return console_write(buf, len); /* the kernel checks the buffer */
+	if (f->type == F_FILE || f->type == F_DIR)
+		return -EBADF; /* opened read-only: the boot archive is */
 	if (!exos_user_ok(buf, len, 0))
 		return -EFAULT;
-	return pipe_write(f, buf, len);
+	return f->type == F_NULL ? (long)len : pipe_write(f, buf, len);
 }
 
 static long vector_io(long fd, const struct iovec *iov, long iovcnt, int writing)
@@ -514,8 +539,20 @@ long exos_readv(long fd, const struct iovec *iov, long iovcnt) { return vector_i
 
 long exos_lseek(long fd, long off, long whence)
 {
-	(void)off, (void)whence;
-	return file_of(fd) ? -ESPIPE : -EBADF;
+	struct file *f = file_of(fd);
+	if (!f)
+		return -EBADF;
+	if (f->type == F_NULL)
+		return 0;
+	if (f->type != F_FILE && f->type != F_DIR)
+		return -ESPIPE;
+	long base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (long)f->off : whence == SEEK_END ? (long)f->size : -1;
+	if (base < 0 || (f->type == F_DIR && (whence != SEEK_SET || off != 0)))
+		return -EINVAL;
+	if (base + off < 0)
+		return -EINVAL;
+	f->off = (uint64_t)(base + off);
+	return (long)f->off;
 }
 
 long exos_ioctl(long fd, unsigned long req, unsigned long arg)
@@ -540,10 +577,14 @@ long exos_fstat(long fd, struct stat *st)
 	if (!exos_user_ok(st, sizeof(*st), 1))
 		return -EFAULT;
 	memset(st, 0, sizeof(*st));
-	st->st_mode = f->type == F_CONSOLE ? (S_IFCHR | 0620) : (S_IFIFO | 0600);
+	if (f->type == F_FILE || f->type == F_DIR) {
+		exos_stat_fill(st, f->mode, f->size, f->ino);
+		return 0;
+	}
+	st->st_mode = f->type == F_PIPE ? (S_IFIFO | 0600) : (S_IFCHR | 0666);
 	st->st_nlink = 1;
 	st->st_blksize = 4096;
-	st->st_rdev = f->type == F_CONSOLE ? (5 << 8 | 1) : 0;
+	st->st_rdev = f->type == F_CONSOLE ? (5 << 8 | 1) : f->type == F_NULL ? (1 << 8 | 3) : 0;
 	return 0;
 }
 
@@ -557,6 +598,8 @@ static short poll_one(const struct pollfd *q)
 	if (!f)
 		return POLLNVAL;
 	short r = 0;
+	if (f->type == F_FILE || f->type == F_DIR || f->type == F_NULL)
+		return q->events & (POLLIN | POLLOUT);
 	if (f->type == F_CONSOLE) {
 		if ((q->events & POLLIN) && console_readable())
 			r |= POLLIN;
@@ -656,6 +699,7 @@ void exos_fd_close_all(void)
 long exos_fd_export(struct exos_exec_handoff *h)
 {
 	console_init();
+	exos_fs_get_cwd(h->cwd, sizeof(h->cwd));
 	for (int fd = 0; fd < NFD; fd++)
 		if (fds[fd].f && fds[fd].cloexec)
 			exos_close(fd);
@@ -666,8 +710,13 @@ long exos_fd_export(struct exos_exec_handoff *h)
 			continue;
 		if (h->nfd == EXOS_EXEC_MAX_FDS)
 			return -EMFILE;
+		if (f->type == F_DIR) {
+			exos_close(fd); /* a directory does not cross (its listing position would not) */
+			continue;
+		}
 		h->fd[h->nfd++] = (struct exos_exec_fd){fd, (uint8_t)f->type, (uint8_t)f->end, (uint8_t)(f->flags != 0), 0,
-							 (uint64_t)f->pipe};
+							 f->type == F_FILE ? (uint64_t)f->data : (uint64_t)f->pipe,
+							 f->size, f->off, f->mode, f->ino};
 	}
 	return 0;
 }
@@ -675,19 +724,31 @@ long exos_fd_export(struct exos_exec_handoff *h)
 /* The open file for (type, end, pipe) the import has made so far, or a new one. */
 static struct file *import_file(const struct exos_exec_fd *d)
 {
-	for (int i = 0; i < NFILE; i++)
+	int is_file = d->type == F_FILE;
+	for (int i = 0; i < NFILE && !is_file; i++)
 		if (files[i].type == d->type && files[i].refs && files[i].end == d->end &&
 		    files[i].pipe == (struct pipe_header *)d->pipe)
 			return &files[i];
 	struct file *f = file_new(d->type);
-	if (f)
-		*f = (struct file){d->type, 0, d->end, d->flags ? O_NONBLOCK : 0, (struct pipe_header *)d->pipe};
+	if (!f)
+		return NULL;
+	*f = (struct file){.type = d->type, .end = d->end, .flags = d->flags ? O_NONBLOCK : 0};
+	if (is_file) {
+		f->data = (const unsigned char *)d->pipe;
+		f->size = d->size;
+		f->off = d->off;
+		f->mode = d->mode;
+		f->ino = d->ino;
+	} else {
+		f->pipe = (struct pipe_header *)d->pipe;
+	}
 	return f;
 }
 
 void exos_fd_import(const struct exos_exec_handoff *h)
 {
 	console_done = 1; /* the descriptors are what the old program left, console or not */
+	exos_fs_set_cwd(h->cwd);
 	for (uint64_t i = 0; i < h->nfd; i++) {
 		const struct exos_exec_fd *d = &h->fd[i];
 		struct file *f = d->fd >= 0 && d->fd < NFD ? import_file(d) : NULL;
@@ -697,4 +758,364 @@ void exos_fd_import(const struct exos_exec_handoff *h)
 		fds[d->fd].cloexec = 0;
 		f->refs++;
 	}
+}
+
+/* ---- the boot archive as a read-only file system ---- */
+
+/*
+ * Files are the boot archive's (EXO_BOOTFS_VA, read-only in every
+ * environment): open, read, pread, lseek, stat, getdents64, readlink, chdir.
+ * Anything that would change it is EROFS. /dev/null, /dev/tty and
+ * /dev/console are ExOS's own. An open file's offset belongs to the process
+ * (fork copies it; Linux shares it).
+ */
+static char cwd[DIR_PATH_MAX]; /* the working directory, as the archive names it ("" is the root) */
+static char path_buf[EXOS_PATH_MAX], join_buf[EXOS_PATH_MAX];
+
+void exos_fs_set_cwd(const char *dir)
+{
+	size_t n = strnlen(dir, sizeof(cwd) - 1);
+	memcpy(cwd, dir, n);
+	cwd[n] = '\0';
+}
+
+void exos_fs_get_cwd(char *out, unsigned long size)
+{
+	size_t n = strlen(cwd) < size - 1 ? strlen(cwd) : size - 1;
+	memcpy(out, cwd, n);
+	out[n] = '\0';
+}
+
+void exos_stat_fill(struct stat *st, uint32_t mode, uint64_t size, uint32_t ino)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode = mode;
+	st->st_size = (off_t)size;
+	st->st_ino = ino ? ino : 1;
+	st->st_nlink = S_ISDIR(mode) ? 2 : 1;
+	st->st_blksize = 4096;
+	st->st_blocks = (blkcnt_t)((size + 511) / 512);
+	st->st_dev = 0x0E0E; /* the boot archive */
+}
+
+static long exos_file_read(struct file *f, char *buf, unsigned long len)
+{
+	if (f->off >= f->size)
+		return 0;
+	uint64_t n = f->size - f->off < len ? f->size - f->off : len;
+	memcpy(buf, f->data + f->off, n);
+	f->off += n;
+	return (long)n;
+}
+
+/* The caller's path, copied in: 0, -EFAULT or -ENAMETOOLONG. */
+static long user_path(const char *p)
+{
+	for (unsigned long i = 0; i < EXOS_PATH_MAX; i++) {
+		if (((uint64_t)(p + i) & 4095) == 0 || i == 0)
+			if (!exos_user_ok(p + i, 1, 0))
+				return -EFAULT;
+		path_buf[i] = p[i];
+		if (!p[i])
+			return 0;
+	}
+	return -ENAMETOOLONG;
+}
+
+/* The directory a relative path starts from: dirfd (AT_FDCWD: the working directory). */
+static long start_dir(long dirfd, const char **dir)
+{
+	if (dirfd == AT_FDCWD) {
+		*dir = cwd;
+		return 0;
+	}
+	struct file *d = file_of(dirfd);
+	if (!d)
+		return -EBADF;
+	if (d->type != F_DIR)
+		return -ENOTDIR;
+	*dir = d->path;
+	return 0;
+}
+
+enum { SPECIAL_NONE, SPECIAL_NULL, SPECIAL_CONSOLE };
+
+static int special_file(const char *p)
+{
+	if (!strcmp(p, "/dev/null"))
+		return SPECIAL_NULL;
+	if (!strcmp(p, "/dev/tty") || !strcmp(p, "/dev/console"))
+		return SPECIAL_CONSOLE;
+	return SPECIAL_NONE;
+}
+
+/* Find the caller's path (already in path_buf) from dirfd; the file and its resolved name. */
+static long fs_find(long dirfd, int follow, struct exos_file *out, char *resolved)
+{
+	if (exo_info->bootfs_size == 0)
+		return -ENOENT;
+	if (path_buf[0] == '\0')
+		return -ENOENT;
+	const char *p = path_buf;
+	if (p[0] != '/') {
+		const char *dir;
+		long err = start_dir(dirfd, &dir);
+		if (err < 0)
+			return err;
+		if (strlen(dir) + strlen(p) + 3 > sizeof(join_buf))
+			return -ENAMETOOLONG;
+		join_buf[0] = '/';
+		strcpy(join_buf + 1, dir);
+		strcat(join_buf, "/");
+		strcat(join_buf, p);
+		p = join_buf;
+	}
+	return exos_cpio_resolve((const void *)EXO_BOOTFS_VA, exo_info->bootfs_size, p, follow, out, resolved);
+}
+
+long exos_openat(long dirfd, const char *path, long flags, long mode)
+{
+	(void)mode;
+	long err = user_path(path);
+	if (err < 0)
+		return err;
+	int special = special_file(path_buf);
+	struct exos_file ef;
+	static char name[EXOS_PATH_MAX];
+	if (!special) {
+		err = fs_find(dirfd, !(flags & O_NOFOLLOW), &ef, name);
+		if (err == -ENOENT && (flags & O_CREAT))
+			return -EROFS;
+		if (err < 0)
+			return err;
+		if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT)))
+			return (flags & O_CREAT) && (flags & O_EXCL) ? -EEXIST : -EROFS;
+		if (S_ISLNK(ef.mode))
+			return -ELOOP; /* O_NOFOLLOW on a link */
+		if ((flags & O_DIRECTORY) && !S_ISDIR(ef.mode))
+			return -ENOTDIR;
+		if (S_ISDIR(ef.mode) && strlen(name) >= DIR_PATH_MAX)
+			return -ENAMETOOLONG;
+	}
+	long fd = fd_alloc(0);
+	if (fd < 0)
+		return fd;
+	struct file *f = file_new(special == SPECIAL_NULL ? F_NULL
+				  : special == SPECIAL_CONSOLE ? F_CONSOLE
+				  : S_ISDIR(ef.mode)           ? F_DIR
+							       : F_FILE);
+	if (!f)
+		return -ENFILE;
+	if (!special) {
+		f->data = ef.data;
+		f->size = S_ISDIR(ef.mode) ? 0 : ef.size;
+		f->mode = ef.mode;
+		f->ino = ef.ino;
+		if (f->type == F_DIR)
+			strcpy(f->path, name);
+	}
+	f->refs = 1;
+	fds[fd].f = f;
+	fds[fd].cloexec = (flags & O_CLOEXEC) != 0;
+	return fd;
+}
+
+long exos_fstatat(long dirfd, const char *path, struct stat *st, long flags)
+{
+	if (flags & ~(long)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+		return -EINVAL;
+	long err = user_path(path);
+	if (err < 0)
+		return err;
+	if (path_buf[0] == '\0' && (flags & AT_EMPTY_PATH))
+		return exos_fstat(dirfd, st);
+	if (!exos_user_ok(st, sizeof(*st), 1))
+		return -EFAULT;
+	int special = special_file(path_buf);
+	if (special) {
+		exos_stat_fill(st, S_IFCHR | 0666, 0, 2);
+		st->st_rdev = special == SPECIAL_NULL ? (1 << 8 | 3) : (5 << 8 | 1);
+		return 0;
+	}
+	struct exos_file ef;
+	err = fs_find(dirfd, !(flags & AT_SYMLINK_NOFOLLOW), &ef, NULL);
+	if (err < 0)
+		return err;
+	exos_stat_fill(st, ef.mode, S_ISDIR(ef.mode) ? 0 : ef.size, ef.ino);
+	return 0;
+}
+
+long exos_faccessat(long dirfd, const char *path, long how)
+{
+	if (how & ~(long)(R_OK | W_OK | X_OK))
+		return -EINVAL;
+	long err = user_path(path);
+	if (err < 0)
+		return err;
+	if (special_file(path_buf))
+		return 0;
+	struct exos_file ef;
+	err = fs_find(dirfd, 1, &ef, NULL);
+	if (err < 0)
+		return err;
+	if (how & W_OK)
+		return -EROFS;
+	if ((how & X_OK) && !(ef.mode & 0111))
+		return -EACCES;
+	return 0;
+}
+
+long exos_readlinkat(long dirfd, const char *path, char *buf, unsigned long size)
+{
+	long err = user_path(path);
+	if (err < 0)
+		return err;
+	if ((long)size <= 0)
+		return -EINVAL;
+	if (!exos_user_ok(buf, size, 1))
+		return -EFAULT;
+	struct exos_file ef;
+	err = fs_find(dirfd, 0, &ef, NULL);
+	if (err < 0)
+		return err;
+	if (!S_ISLNK(ef.mode))
+		return -EINVAL;
+	uint64_t n = ef.size < size ? ef.size : size;
+	memcpy(buf, ef.data, n);
+	return (long)n;
+}
+
+long exos_chdir(const char *path)
+{
+	long err = user_path(path);
+	if (err < 0)
+		return err;
+	struct exos_file ef;
+	static char name[EXOS_PATH_MAX];
+	err = fs_find(AT_FDCWD, 1, &ef, name);
+	if (err < 0)
+		return err;
+	if (!S_ISDIR(ef.mode))
+		return -ENOTDIR;
+	if (strlen(name) >= sizeof(cwd))
+		return -ENAMETOOLONG;
+	strcpy(cwd, name);
+	return 0;
+}
+
+long exos_fchdir(long fd)
+{
+	struct file *f = file_of(fd);
+	if (!f)
+		return -EBADF;
+	if (f->type != F_DIR)
+		return -ENOTDIR;
+	strcpy(cwd, f->path);
+	return 0;
+}
+
+long exos_getcwd(char *buf, unsigned long size)
+{
+	unsigned long n = strlen(cwd) + 2; /* "/" + cwd + NUL */
+	if (size < n)
+		return -ERANGE;
+	if (!exos_user_ok(buf, n, 1))
+		return -EFAULT;
+	buf[0] = '/';
+	memcpy(buf + 1, cwd, n - 1);
+	return (long)n;
+}
+
+/* Is name directly inside directory dir (both as the archive names them)? */
+static int in_dir(const char *name, const char *dir)
+{
+	size_t d = strlen(dir);
+	if (d) {
+		if (strncmp(name, dir, d) != 0 || name[d] != '/')
+			return 0;
+		name += d + 1;
+	}
+	return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0;
+}
+
+struct dirent64_linux {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
+	uint8_t d_type;
+	char d_name[];
+};
+
+static uint8_t dtype(uint32_t mode)
+{
+	return S_ISDIR(mode) ? DT_DIR : S_ISLNK(mode) ? DT_LNK : S_ISREG(mode) ? DT_REG : DT_UNKNOWN;
+}
+
+/* Put one entry in buf at *used if it fits; 0 when it does not. */
+static int put_dirent(char *buf, unsigned long count, unsigned long *used, uint64_t ino, int64_t next, uint8_t type,
+		      const char *name)
+{
+	size_t len = strlen(name), rec = (sizeof(struct dirent64_linux) + len + 1 + 7) & ~7UL;
+	if (*used + rec > count)
+		return 0;
+	struct dirent64_linux *d = (struct dirent64_linux *)(buf + *used);
+	d->d_ino = ino ? ino : 1;
+	d->d_off = next;
+	d->d_reclen = (uint16_t)rec;
+	d->d_type = type;
+	memcpy(d->d_name, name, len + 1);
+	*used += rec;
+	return 1;
+}
+
+/* The listing: positions 0 and 1 are "." and "..", then archive offsets + 2 of the children. */
+long exos_getdents64(long fd, char *buf, unsigned long count)
+{
+	struct file *f = file_of(fd);
+	if (!f)
+		return -EBADF;
+	if (f->type != F_DIR)
+		return -ENOTDIR;
+	if (!exos_user_ok(buf, count, 1))
+		return -EFAULT;
+	unsigned long used = 0;
+	if (f->off == 0 && put_dirent(buf, count, &used, f->ino, 1, DT_DIR, "."))
+		f->off = 1;
+	if (f->off == 1 && put_dirent(buf, count, &used, 1, 2, DT_DIR, ".."))
+		f->off = 2;
+	if (f->off < 2)
+		return used ? (long)used : -EINVAL;
+	size_t off = f->off - 2;
+	const char *name;
+	struct exos_file ef;
+	for (size_t at = off; exos_cpio_next((const void *)EXO_BOOTFS_VA, exo_info->bootfs_size, &off, &name, &ef) == 0;
+	     at = off) {
+		if (!in_dir(name, f->path))
+			continue;
+		const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+		if (!put_dirent(buf, count, &used, ef.ino, (int64_t)off + 2, dtype(ef.mode), base)) {
+			f->off = at + 2; /* this one next time */
+			return used ? (long)used : -EINVAL;
+		}
+	}
+	f->off = off + 2;
+	return (long)used;
+}
+
+long exos_pread(long fd, char *buf, unsigned long len, long pos)
+{
+	struct file *f = file_of(fd);
+	if (!f)
+		return -EBADF;
+	if (f->type != F_FILE)
+		return f->type == F_DIR ? -EISDIR : -ESPIPE;
+	if (pos < 0)
+		return -EINVAL;
+	if (!exos_user_ok(buf, len, 1))
+		return -EFAULT;
+	uint64_t saved = f->off;
+	f->off = (uint64_t)pos;
+	long r = exos_file_read(f, buf, len);
+	f->off = saved;
+	return r;
 }

@@ -79,19 +79,6 @@ long exos_sysinfo(struct sysinfo *s)
 	return 0;
 }
 
-/* ---- the working directory: no file system yet, so it is the root ---- */
-
-long exos_getcwd(char *buf, unsigned long size)
-{
-	if (size < 2)
-		return -ERANGE;
-	if (!exos_user_ok(buf, 2, 1))
-		return -EFAULT;
-	buf[0] = '/';
-	buf[1] = '\0';
-	return 2;
-}
-
 /* ---- prctl: the process's name ---- */
 
 long exos_prctl(long option, unsigned long arg)

@@ -12,7 +12,6 @@ long exos_getgroups(long size, uint32_t *list);
 long exos_set_id(long id);
 long exos_uname(struct utsname *u);
 long exos_sysinfo(struct sysinfo *s);
-long exos_getcwd(char *buf, unsigned long size);
 long exos_prctl(long option, unsigned long arg);
 long exos_prlimit(long pid, long resource, const struct rlimit *nv, struct rlimit *old);
 long exos_umask(unsigned long mask);

@@ -12,6 +12,7 @@
  * -ENOSYS.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <time.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -169,6 +170,50 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 		return exos_sysinfo((struct sysinfo *)a1);
 	case SYS_getcwd:
 		return exos_getcwd((char *)a1, (unsigned long)a2);
+	case SYS_open:
+		return exos_openat(AT_FDCWD, (const char *)a1, a2, a3);
+	case SYS_openat:
+		return exos_openat(a1, (const char *)a2, a3, a4);
+	case SYS_stat:
+		return exos_fstatat(AT_FDCWD, (const char *)a1, (struct stat *)a2, 0);
+	case SYS_lstat:
+		return exos_fstatat(AT_FDCWD, (const char *)a1, (struct stat *)a2, AT_SYMLINK_NOFOLLOW);
+	case SYS_newfstatat:
+		return exos_fstatat(a1, (const char *)a2, (struct stat *)a3, a4);
+	case SYS_access:
+		return exos_faccessat(AT_FDCWD, (const char *)a1, a2);
+	case SYS_faccessat:
+	case SYS_faccessat2:
+		return exos_faccessat(a1, (const char *)a2, a3);
+	case SYS_readlink:
+		return exos_readlinkat(AT_FDCWD, (const char *)a1, (char *)a2, (unsigned long)a3);
+	case SYS_readlinkat:
+		return exos_readlinkat(a1, (const char *)a2, (char *)a3, (unsigned long)a4);
+	case SYS_chdir:
+		return exos_chdir((const char *)a1);
+	case SYS_fchdir:
+		return exos_fchdir(a1);
+	case SYS_getdents64:
+		return exos_getdents64(a1, (char *)a2, (unsigned long)a3);
+	case SYS_pread64:
+		return exos_pread(a1, (char *)a2, (unsigned long)a3, a4);
+	case SYS_mkdir:
+	case SYS_mkdirat:
+	case SYS_rmdir:
+	case SYS_unlink:
+	case SYS_unlinkat:
+	case SYS_rename:
+	case SYS_renameat:
+	case SYS_renameat2:
+	case SYS_symlink:
+	case SYS_symlinkat:
+	case SYS_link:
+	case SYS_linkat:
+	case SYS_chmod:
+	case SYS_fchmodat:
+	case SYS_truncate:
+	case SYS_creat:
+		return -EROFS; /* the boot archive is read-only; a writable file system comes with the file server */
 	case SYS_prctl:
 		return exos_prctl(a1, (unsigned long)a2);
 	case SYS_prlimit64:

@@ -102,7 +102,14 @@ struct exos_exec_handoff {
 	uint64_t nkeep, nkeepreg, nfd;
 	struct exo_bind_op keep[EXOS_EXEC_MAX_KEEP];
 	struct { uint64_t start, end; } keepreg[EXOS_EXEC_MAX_KEEPREG];
-	struct exos_exec_fd { int32_t fd; uint8_t type, end, flags, pad; uint64_t pipe; } fd[EXOS_EXEC_MAX_FDS];
+	struct exos_exec_fd {
+		int32_t fd;
+		uint8_t type, end, flags, pad;
+		uint64_t pipe; /* a pipe's header, or a boot-archive file's data */
+		uint64_t size, off;
+		uint32_t mode, ino;
+	} fd[EXOS_EXEC_MAX_FDS];
+	char cwd[256];           /* the working directory, in the boot archive */
 };
 
 #endif

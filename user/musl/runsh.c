@@ -2,7 +2,7 @@
  * Runs busybox's shell on a script chosen by name (the kernel's command line
  * splits at spaces, so scripts are kept here): fork, execve /bin/sh -c
  * SCRIPT, wait, and print the exit status. Its output goes to the console.
- *   runsh NAME     NAME: pipe, status, chain, subshell
+ *   runsh NAME     NAME: pipe, status, chain, subshell, files
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@ static const char *const scripts[][2] = {
 	{"status", "sh -c 'exit 7'; echo status $?"},
 	{"chain", "seq 1 1000 | awk '{s += $1} END {print s}' | sed 's/^/sum /'"},
 	{"subshell", "x=$(echo inner | tr a-z A-Z); echo \"got $x\""},
+	{"files", "cd /etc && cat hostname motd | wc -l && ls | grep -c e && test -x /bin/sh && echo \"in $(pwd)\" > /dev/null && echo files ok"},
 };
 
 int main(int argc, char **argv)
@@ -25,7 +26,7 @@ int main(int argc, char **argv)
 		if (argc > 1 && strcmp(argv[1], scripts[i][0]) == 0)
 			script = scripts[i][1];
 	if (!script) {
-		printf("runsh: usage: runsh pipe|status|chain|subshell\n");
+		printf("runsh: usage: runsh pipe|status|chain|subshell|files\n");
 		return 2;
 	}
 	pid_t pid = fork();
