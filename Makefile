@@ -104,7 +104,7 @@ user: $(PROG_ELFS)
 # `make run` boots exo in QEMU on the serial console with the first program, and the boot
 # archive as the second module. PROG=name picks another program from build/user/, ARGS its
 # arguments; EXO_BOOTFS=none boots without the archive (tools/run-qemu.sh).
-PROG ?= hello
+PROG ?= musl/init
 run: all $(BOOTFS)
 	@sh tools/ensure-deps.sh qemu
 	@sh tools/run-qemu.sh $(KERNEL) $(B)/user/$(PROG).elf $(ARGS)

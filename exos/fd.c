@@ -42,6 +42,7 @@
 #include "exos.h"
 #include "cpio.h"
 #include "fd.h"
+#include "proc.h"
 #include "signal.h"
 #include "vm.h"
 
@@ -358,33 +359,90 @@ static long console_getc(void)
 }
 
 /*
- * A read returns once it has a newline, its buffer is full, or at least one
- * byte and nothing more is waiting; a carriage return arrives as a newline.
+ * The console's line discipline (canonical mode; a first cut of issue 7's
+ * terminal): typed characters are echoed and gathered into a line; Enter
+ * (CR or LF) ends it, Backspace/Delete erases a character, Ctrl-U the line,
+ * Ctrl-D at the start of a line is end of file (else it hands over the line
+ * so far), Ctrl-C discards the line and sends SIGINT to the process group. A
+ * read returns what it can of the current line. Each process has its own
+ * line being typed; there is no raw mode yet.
  */
+#define LINE_MAX_ 256
+static char line[LINE_MAX_];
+static unsigned line_len, line_given; /* [line_given, line_len) is ready to be read once line_done */
+static int line_done;
+
+static void echo(const char *s, unsigned long n) { console_write(s, n); }
+
+/* Take one typed character into the line. 1 when the line is ready, -1 for end of file, 0 otherwise. */
+static int discipline(long c)
+{
+	switch (c) {
+	case '\r':
+	case '\n':
+		line[line_len++] = '\n';
+		echo("\r\n", 2);
+		return 1;
+	case 0x7f:
+	case 0x08:
+		if (line_len > 0) {
+			line_len--;
+			echo("\b \b", 3);
+		}
+		return 0;
+	case 0x15: /* Ctrl-U */
+		while (line_len > 0) {
+			line_len--;
+			echo("\b \b", 3);
+		}
+		return 0;
+	case 0x04: /* Ctrl-D */
+		return line_len == 0 ? -1 : 1;
+	case 0x03: /* Ctrl-C */
+		echo("^C\r\n", 4);
+		line_len = 0;
+		exos_kill(0, SIGINT);
+		return 0;
+	default:
+		if (line_len < LINE_MAX_ - 1 && (c >= 0x20 || c == '\t')) {
+			char ch = (char)c;
+			line[line_len++] = ch;
+			echo(&ch, 1);
+		}
+		return 0;
+	}
+}
+
 static long console_read(char *buf, unsigned long len)
 {
-	unsigned long n = 0;
-	while (n < len) {
+	while (!line_done) {
 		long c = console_getc();
 		if (c == -EXO_EAGAIN) {
-			if (n > 0)
-				break;
 			long r = exos_signal_wait_point(1);
 			if (r < 0)
 				return r;
 			sys_yield();
 			continue;
 		}
-		buf[n++] = c == '\r' ? '\n' : (char)c;
-		if (buf[n - 1] == '\n')
-			break;
+		int d = discipline(c);
+		if (d < 0)
+			return 0; /* end of file */
+		if (d > 0) {
+			line_done = 1;
+			line_given = 0;
+		}
 	}
+	unsigned long n = line_len - line_given < len ? line_len - line_given : len;
+	memcpy(buf, line + line_given, n);
+	line_given += (unsigned)n;
+	if (line_given == line_len)
+		line_done = 0, line_len = line_given = 0;
 	return (long)n;
 }
 
 static int console_readable(void)
 {
-	if (console_pushback >= 0)
+	if (line_done || console_pushback >= 0)
 		return 1;
 	long c = sys_cgetc();
 	if (c < 0)
