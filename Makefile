@@ -71,7 +71,7 @@ $(B)/tools/%: tools/%.c
 	$(HOSTCC) -std=gnu11 -O1 $(WARN) -Iinc -o $@ $<
 
 # ---- user programs (libexo) ----
-ULIB_SRCS := lib/libexo.c lib/fmt.c lib/string.c lib/upcall.c lib/spawn.c
+ULIB_SRCS := lib/libexo.c lib/fmt.c lib/string.c lib/upcall.c lib/spawn.c lib/exec_handoff.c
 ULIB_OBJS := $(patsubst %.c,$(B)/u/%.o,$(ULIB_SRCS)) $(B)/u/lib/upcall_entry.o
 CRT0 := $(B)/u/lib/crt0.o
 ULIB := $(B)/u/libexo.a

@@ -478,27 +478,14 @@ static const struct exos_exec_handoff *handoff;
 
 const struct exos_exec_handoff *exos_exec_handoff(void)
 {
-	if (!handoff && exo_info->magic == EXO_INFO_MAGIC) {
-		long bits = sys_binding_bits(EXO_CAP_SELF, EXOS_EXEC_HANDOFF_VA, 0);
-		const struct exos_exec_handoff *h = (const struct exos_exec_handoff *)EXOS_EXEC_HANDOFF_VA;
-		if (bits > 0 && (bits & EXO_BIND_PRESENT) && h->magic == EXOS_EXEC_MAGIC)
-			handoff = h;
-	}
+	if (!handoff)
+		handoff = exo_exec_handoff_find();
 	return handoff;
 }
 
 void exos_exec_handoff_release(void)
 {
-	const struct exos_exec_handoff *h = handoff;
-	if (!h)
-		return;
-	for (uint64_t i = 0; i < h->nold; i++)
-		sys_cap_drop(h->old[i]);
-	sys_cap_drop(h->trampoline);
-	uint32_t slots[32];
-	uint64_t n = h->nhandoff;
-	memcpy(slots, h->handoff, sizeof(slots));
-	for (uint64_t i = 0; i < n; i++)
-		sys_cap_drop(slots[i]); /* the handoff itself: read nothing of it after this */
+	if (handoff)
+		exo_exec_handoff_drop(handoff);
 	handoff = NULL;
 }

@@ -76,17 +76,24 @@ static __attribute__((noreturn)) void start_failed(void)
 	__builtin_unreachable();
 }
 
+/* Memory, the reflection and exception handlers: what every ExOS program sets up first. */
+static long core_init(void)
+{
+	long r = exos_vm_init();
+	if (r == 0)
+		r = exos_syscall_init();
+	if (r == 0)
+		r = exos_signal_init();
+	return r;
+}
+
 /* A program execve started: the Linux block is at sp, the process's state in execve's handoff. */
 static __attribute__((noreturn)) void start_execd(unsigned long *sp)
 {
 	const struct exos_exec_handoff *h = exos_exec_handoff();
 	if (!h)
 		start_failed();
-	long r = exos_vm_init();
-	if (r == 0)
-		r = exos_syscall_init();
-	if (r == 0)
-		r = exos_signal_init();
+	long r = core_init();
 	if (r == 0)
 		r = exos_proc_init_exec(h);
 	if (r < 0)
@@ -118,11 +125,7 @@ void __exos_start_c(char *cmdline, unsigned long *sp)
 	block[1 + argc + 1] = 0; /* envp: empty */
 	fill_auxv(&block[1 + argc + 2], random16, argc ? argv[0] : "");
 
-	long r = exos_vm_init();
-	if (r == 0)
-		r = exos_syscall_init();
-	if (r == 0)
-		r = exos_signal_init();
+	long r = core_init();
 	if (r == 0)
 		r = exos_proc_init(program_name(argc ? argv[0] : ""));
 	if (r < 0)

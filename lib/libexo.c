@@ -77,29 +77,14 @@ void test_finish(void)
  * (argc, argv[], NULL, envp[], NULL, auxv): ExOS's execve runs libexo
  * programs too.
  */
-/* Started by ExOS's execve: drop what the old program held (the execve protocol, inc/exos/api.h). */
-static void drop_exec_handoff(void)
-{
-	long bits = sys_binding_bits(EXO_CAP_SELF, EXOS_EXEC_HANDOFF_VA, 0);
-	const struct exos_exec_handoff *h = (const struct exos_exec_handoff *)EXOS_EXEC_HANDOFF_VA;
-	if (bits <= 0 || !(bits & EXO_BIND_PRESENT) || h->magic != EXOS_EXEC_MAGIC)
-		return;
-	for (uint64_t i = 0; i < h->nold && i < EXOS_EXEC_MAX_PAGES; i++)
-		sys_cap_drop(h->old[i]);
-	sys_cap_drop(h->trampoline);
-	uint32_t slots[32];
-	uint64_t n = h->nhandoff < 32 ? h->nhandoff : 32;
-	memcpy(slots, h->handoff, sizeof(slots));
-	for (uint64_t i = 0; i < n; i++)
-		sys_cap_drop(slots[i]);
-}
-
 void exo_start(char *cmdline, unsigned long *sp);
 void exo_start(char *cmdline, unsigned long *sp)
 {
 	char *argv[MAX_ARGS + 1];
 	if (!cmdline) {
-		drop_exec_handoff();
+		const struct exos_exec_handoff *h = exo_exec_handoff_find(); /* started by ExOS's execve */
+		if (h)
+			exo_exec_handoff_drop(h);
 		exit(main((int)sp[0], (char **)&sp[1]));
 	}
 	int argc = exo_split_cmdline(cmdline, argv, MAX_ARGS);

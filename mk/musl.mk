@@ -69,7 +69,8 @@ EXOS_CFLAGS := -std=gnu11 -O2 -g $(WARN) -fno-pie -fno-stack-protector -fno-omit
 	       -fno-asynchronous-unwind-tables -nostdinc -isystem $(MUSL)/include -Iinc -MMD -MP
 EXOS_OBJS := $(patsubst exos/%.c,$(B)/exos/%.o,$(wildcard exos/*.c)) \
 	$(patsubst exos/%.S,$(B)/exos/%.o,$(filter-out exos/crt_exos.S,$(wildcard exos/*.S))) \
-	$(B)/u/lib/upcall.o $(B)/u/lib/upcall_entry.o $(B)/u/lib/spawn.o $(B)/u/lib/elf.o
+	$(B)/u/lib/upcall.o $(B)/u/lib/upcall_entry.o $(B)/u/lib/spawn.o $(B)/u/lib/elf.o \
+	$(B)/u/lib/exec_handoff.o
 EXOS_LIB := $(B)/exos/libexos.a
 EXOS_CRT := $(B)/exos/crt_exos.o
 

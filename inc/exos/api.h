@@ -69,6 +69,11 @@ static inline struct exos_proc *exos_proc_entry(uint32_t pid)
  * handoff's own pages handoff[0..nhandoff) (read them before dropping the
  * last) - libexo's start-up does that for libexo programs.
  */
+/* lib/exec_handoff.c (in libexo and ExOS): the handoff execve left here, or NULL; drop what the old program held. */
+struct exos_exec_handoff;
+const struct exos_exec_handoff *exo_exec_handoff_find(void);
+void exo_exec_handoff_drop(const struct exos_exec_handoff *h);
+
 #define EXOS_EXEC_HANDOFF_VA 0x7E4000000000UL
 #define EXOS_EXEC_TRAMPOLINE_VA 0x7E40FFFFF000UL
 #define EXOS_EXEC_MAGIC 0x434558454f535845ULL /* "EXSOEXEC" */
