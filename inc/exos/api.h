@@ -29,6 +29,19 @@ int exos_vm_fault(struct exo_upcall *u);
 long exos_dirty(const void *addr, int clear);
 
 /*
+ * LRPC (exos/lrpc.c): offer a function as a service at index (below
+ * EXO_PCT_ENTRIES, 8), and call a service of the process pid. The function
+ * runs in the server's address space, on the caller's time slice (protected
+ * control transfer), with the caller's pid, which the kernel vouches for.
+ * fn NULL withdraws the service. A call returns 0 and the function's result
+ * in *result, or -ESRCH (no such process), -EINVAL (no such service, or
+ * calling oneself), -EBUSY (the server is serving another call).
+ */
+typedef long (*exos_lrpc_fn)(uint32_t caller, long a, long b, long c, long d);
+long exos_lrpc_serve(unsigned index, exos_lrpc_fn fn);
+long exos_lrpc_call(uint32_t pid, unsigned index, long a, long b, long c, long d, long *result);
+
+/*
  * The process protocol (exos/proc.h has the rest): every ExOS process has an
  * entry page, bound read-write at exos_proc_entry(its environment id), that
  * only it writes and its parent reads. A program that is not an ExOS program

@@ -29,6 +29,7 @@ struct shared {
 	volatile uint64_t cycles[NWORK]; /* TSC ticks each worker ran its quanta for */
 	volatile uint64_t work[NWORK];   /* quanta done */
 	volatile int stop;
+	volatile uint64_t sink;
 };
 
 static struct shared *sh;
@@ -46,6 +47,7 @@ static void worker(int w)
 			x += (uint64_t)i * 2654435761u;
 		sh->cycles[w] += rdtsc() - t0;
 		sh->work[w]++;
+		sh->sink = x; /* keep the work */
 	}
 }
 
