@@ -334,6 +334,9 @@ long exos_fcntl(long fd, long cmd, long arg)
 
 /* ---- the console ---- */
 
+static long console_write(const char *buf, unsigned long len);
+static void echo_str(const char *s) { console_write(s, strlen(s)); }
+
 static long console_write(const char *buf, unsigned long len)
 {
 	unsigned long done = 0;
@@ -347,7 +350,73 @@ static long console_write(const char *buf, unsigned long len)
 	return (long)done;
 }
 
-/* One byte of input if there is one: the pushed-back byte first, then the kernel's. */
+/*
+ * Typed-ahead input shared by every process of the console (a page made by
+ * the first that needs it, shared by fork and kept across execve, at a fixed
+ * address): a process that waits for a child (wait4) takes the kernel's
+ * console input into it, so that Ctrl-C reaches the foreground job (SIGINT to
+ * the process group) while no one reads, and the rest is read later by
+ * whoever reads the console.
+ */
+#define TYPEAHEAD_VA (EXOS_PROCTAB_VA + 0x600000UL)
+struct typeahead {
+	volatile uint32_t lock;
+	volatile uint32_t head, tail; /* bytes [tail, head) modulo the buffer are waiting */
+	unsigned char buf[4000];
+};
+static struct typeahead *ta;
+
+static struct typeahead *typeahead(void)
+{
+	if (ta)
+		return ta;
+	long bits = sys_binding_bits(EXO_CAP_SELF, TYPEAHEAD_VA, 0);
+	if ((bits > 0 && (bits & EXO_BIND_PRESENT)) || exos_vm_map_keep_at(TYPEAHEAD_VA, 4096) >= 0)
+		ta = (struct typeahead *)TYPEAHEAD_VA;
+	return ta;
+}
+
+static void ta_lock(struct typeahead *t)
+{
+	while (__atomic_exchange_n(&t->lock, 1, __ATOMIC_ACQUIRE))
+		sys_yield();
+}
+
+static void ta_unlock(struct typeahead *t) { __atomic_store_n(&t->lock, 0, __ATOMIC_RELEASE); }
+
+static long typeahead_pop(void)
+{
+	struct typeahead *t = typeahead();
+	long c = -EXO_EAGAIN;
+	if (!t || t->head == t->tail)
+		return c;
+	ta_lock(t);
+	if (t->head != t->tail) {
+		c = t->buf[t->tail % sizeof(t->buf)];
+		t->tail++;
+	}
+	ta_unlock(t);
+	return c;
+}
+
+void exos_console_watch(void)
+{
+	struct typeahead *t = typeahead();
+	long c;
+	while (t && (c = sys_cgetc()) >= 0) {
+		if (c == 0x03) { /* Ctrl-C: the foreground job is interrupted, the line typed so far is gone */
+			echo_str("^C\r\n");
+			exos_kill(0, SIGINT);
+			continue;
+		}
+		ta_lock(t);
+		if (t->head - t->tail < sizeof(t->buf))
+			t->buf[t->head++ % sizeof(t->buf)] = (unsigned char)c;
+		ta_unlock(t);
+	}
+}
+
+/* One byte of input if there is one: the pushed-back byte first, then what was typed ahead, then the kernel's. */
 static long console_getc(void)
 {
 	if (console_pushback >= 0) {
@@ -355,7 +424,8 @@ static long console_getc(void)
 		console_pushback = -1;
 		return c;
 	}
-	return sys_cgetc();
+	long c = typeahead_pop();
+	return c >= 0 ? c : sys_cgetc();
 }
 
 /*
@@ -444,7 +514,7 @@ static int console_readable(void)
 {
 	if (line_done || console_pushback >= 0)
 		return 1;
-	long c = sys_cgetc();
+	long c = console_getc();
 	if (c < 0)
 		return 0;
 	console_pushback = (int)c;

@@ -38,6 +38,9 @@ void exos_fd_drop_holds(void);
 long exos_fd_export(struct exos_exec_handoff *h);
 void exos_fd_import(const struct exos_exec_handoff *h);
 
+/* A process waiting for a child looks at the console: Ctrl-C interrupts the job, the rest is kept for readers. */
+void exos_console_watch(void);
+
 /* The boot archive as a read-only file system (fd.c). */
 long exos_openat(long dirfd, const char *path, long flags, long mode);
 long exos_fstatat(long dirfd, const char *path, struct stat *st, long flags);

@@ -443,6 +443,7 @@ long exos_wait4(long pid, int *status, long options, void *rusage)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
+		exos_console_watch();
 		long r = exos_signal_wait_point(1);
 		if (r < 0)
 			return r;

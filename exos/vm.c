@@ -665,10 +665,12 @@ long exos_mremap(unsigned long old, unsigned long old_len, unsigned long new_len
 
 /* ---- memory that crosses execve ---- */
 
-long exos_vm_map_keep(uint64_t size)
+long exos_vm_map_keep(uint64_t size) { return exos_vm_map_keep_at(0, size); }
+
+long exos_vm_map_keep_at(uint64_t at, uint64_t size)
 {
 	size = PAGE_UP(size);
-	uint64_t va = find_gap(MMAP_BASE, size);
+	uint64_t va = at ? (range_used(at, at + size) ? 0 : at) : find_gap(MMAP_BASE, size);
 	if (!va || !regions_have_room() || region_add(va, va + size, PROT_READ | PROT_WRITE, EXOS_RG_SHARED | EXOS_RG_KEEP) < 0)
 		return -ENOMEM;
 	long err = populate(va, va + size, exos_region_of(va));

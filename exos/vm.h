@@ -61,6 +61,8 @@ int exos_vm_fault(struct exo_upcall *u);
 
 /* A shared read-write mapping of size bytes, made at once, that crosses execve (a pipe's buffer). Its address or -errno. */
 long exos_vm_map_keep(uint64_t size);
+/* The same at a fixed address (0: anywhere). */
+long exos_vm_map_keep_at(uint64_t va, uint64_t size);
 /* execve: the pages and regions that cross (EXOS_RG_KEEP) into the handoff; in the new program, adopt them. */
 struct exos_exec_handoff;
 long exos_vm_export_keep(struct exos_exec_handoff *h);

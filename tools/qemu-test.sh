@@ -47,7 +47,7 @@ fi
 log=$LOGS/$id.log
 # shellcheck disable=SC2086
 if [ -n "$input" ]; then
-	printf '%s\n' "$input" | EXO_BOOTFS=$bootfs EXO_QEMU_EXTRA="$extra" EXO_MEM=$mem EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args >"$log" 2>&1
+	printf '%b\n' "$input" | EXO_BOOTFS=$bootfs EXO_QEMU_EXTRA="$extra" EXO_MEM=$mem EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args >"$log" 2>&1
 else
 	EXO_BOOTFS=$bootfs EXO_QEMU_EXTRA="$extra" EXO_MEM=$mem EXO_APPEND=$append EXO_CPU=$cpu timeout "$TIMEOUT" sh tools/run-qemu.sh "$B/exo.elf" "$elf" $args </dev/null >"$log" 2>&1
 fi
