@@ -24,6 +24,13 @@ long exos_mremap(unsigned long old, unsigned long old_len, unsigned long new_len
 /* Set the thread pointer to the one this process set last (a forked child starts without). */
 void exos_tls_restore(void);
 
+/* Nanoseconds since boot, from the TSC and its calibrated rate (no kernel call). */
+static inline uint64_t exos_now_ns(void)
+{
+	uint64_t t = rdtsc() - exo_info->boot_tsc, hz = exo_info->tsc_hz;
+	return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
+}
+
 /* A negative exo error code as a negative Linux errno. */
 long exos_errno(long exo_err);
 

@@ -749,12 +749,6 @@ static short poll_one(const struct pollfd *q)
 	return r;
 }
 
-static uint64_t now_ns(void)
-{
-	uint64_t t = rdtsc() - exo_info->boot_tsc, hz = exo_info->tsc_hz;
-	return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
-}
-
 /* Give the processor to the processes at the other end of the pipes polled (directed yield). */
 static void poll_nudge(const struct pollfd *q, unsigned long n)
 {
@@ -776,14 +770,14 @@ long exos_poll(struct pollfd *q, unsigned long n, long timeout_ms)
 		return -EINVAL;
 	if (n && !exos_user_ok(q, n * sizeof(*q), 1))
 		return -EFAULT;
-	uint64_t until = timeout_ms < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	uint64_t until = timeout_ms < 0 ? UINT64_MAX : exos_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
 	for (;;) {
 		long ready = 0;
 		for (unsigned long i = 0; i < n; i++) {
 			q[i].revents = poll_one(&q[i]);
 			ready += q[i].revents != 0;
 		}
-		if (ready || now_ns() >= until)
+		if (ready || exos_now_ns() >= until)
 			return ready;
 		long r = exos_signal_wait_point(0);
 		if (r < 0)

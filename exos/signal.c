@@ -72,12 +72,6 @@ static int default_action(int sig)
 	}
 }
 
-static uint64_t now_ns(void)
-{
-	uint64_t tsc = rdtsc() - exo_info->boot_tsc, hz = exo_info->tsc_hz;
-	return tsc / hz * 1000000000ULL + tsc % hz * 1000000000ULL / hz;
-}
-
 /* ---- the calls ---- */
 
 long exos_rt_sigaction(long sig, const void *act, void *oact, unsigned long setsize)
@@ -157,11 +151,11 @@ void exos_signal_raise(int sig)
 
 static void timer_poll(void)
 {
-	if (!alarm_at_ns || now_ns() < alarm_at_ns)
+	if (!alarm_at_ns || exos_now_ns() < alarm_at_ns)
 		return;
 	alarm_at_ns = alarm_every_ns ? alarm_at_ns + alarm_every_ns : 0;
-	if (alarm_at_ns && alarm_at_ns < now_ns())
-		alarm_at_ns = now_ns() + alarm_every_ns; /* fell far behind: do not fire a burst */
+	if (alarm_at_ns && alarm_at_ns < exos_now_ns())
+		alarm_at_ns = exos_now_ns() + alarm_every_ns; /* fell far behind: do not fire a burst */
 	exos_signal_raise(SIGALRM);
 	attention();
 }
@@ -180,7 +174,7 @@ long exos_getitimer(long which, struct itimerval *cur)
 		return -EFAULT;
 	memset(cur, 0, sizeof(*cur));
 	if (which == ITIMER_REAL && alarm_at_ns) {
-		uint64_t now = now_ns();
+		uint64_t now = exos_now_ns();
 		to_timeval(alarm_at_ns > now ? alarm_at_ns - now : 1000, &cur->it_value);
 		to_timeval(alarm_every_ns, &cur->it_interval);
 	}
@@ -203,7 +197,7 @@ long exos_setitimer(long which, const struct itimerval *nv, struct itimerval *ol
 	if (nv) {
 		uint64_t v = (uint64_t)nv->it_value.tv_sec * 1000000000ULL + (uint64_t)nv->it_value.tv_usec * 1000;
 		uint64_t i = (uint64_t)nv->it_interval.tv_sec * 1000000000ULL + (uint64_t)nv->it_interval.tv_usec * 1000;
-		alarm_at_ns = v ? now_ns() + v : 0;
+		alarm_at_ns = v ? exos_now_ns() + v : 0;
 		alarm_every_ns = v ? i : 0;
 	}
 	attention();

@@ -29,20 +29,13 @@
 #define ARCH_GET_FS 0x1003
 #define IOV_MAX_LINUX 1024
 
-/* Time from the TSC, whose rate the kernel calibrated: no kernel call. Seconds since boot. */
-static uint64_t now_ns(void)
-{
-	uint64_t tsc = rdtsc() - exo_info->boot_tsc, hz = exo_info->tsc_hz;
-	return tsc / hz * 1000000000ULL + tsc % hz * 1000000000ULL / hz;
-}
-
 static long do_clock_gettime(long clk, struct timespec *ts)
 {
 	if (clk < 0 || clk > CLOCK_BOOTTIME)
 		return -EINVAL;
 	if (!exos_user_ok(ts, sizeof(*ts), 1))
 		return -EFAULT;
-	uint64_t ns = now_ns(); /* every clock counts from boot: there is no real-time clock yet */
+	uint64_t ns = exos_now_ns(); /* every clock counts from boot: there is no real-time clock yet */
 	ts->tv_sec = (time_t)(ns / 1000000000ULL);
 	ts->tv_nsec = (long)(ns % 1000000000ULL);
 	return 0;
@@ -55,10 +48,10 @@ static long do_nanosleep(const struct timespec *req, struct timespec *rem)
 		return -EFAULT;
 	if (req->tv_nsec < 0 || req->tv_nsec >= 1000000000L || req->tv_sec < 0)
 		return -EINVAL;
-	uint64_t until = now_ns() + (uint64_t)req->tv_sec * 1000000000ULL + (uint64_t)req->tv_nsec;
-	while (now_ns() < until) {
+	uint64_t until = exos_now_ns() + (uint64_t)req->tv_sec * 1000000000ULL + (uint64_t)req->tv_nsec;
+	while (exos_now_ns() < until) {
 		if (exos_signal_wait_point(0) < 0) {
-			uint64_t left = until > now_ns() ? until - now_ns() : 0;
+			uint64_t left = until > exos_now_ns() ? until - exos_now_ns() : 0;
 			if (rem) {
 				rem->tv_sec = (time_t)(left / 1000000000ULL);
 				rem->tv_nsec = (long)(left % 1000000000ULL);
