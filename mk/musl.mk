@@ -89,6 +89,6 @@ EXO_CC := CC="$(CC)" EXO_BUILD=$(B) sh tools/exo-cc
 MUSL_PROGS := $(patsubst user/musl/%.c,$(B)/user/musl/%.elf,$(wildcard user/musl/*.c))
 PROG_ELFS += $(MUSL_PROGS)
 
-$(B)/user/musl/%.elf: user/musl/%.c tools/exo-cc $(EXOS_LIB) $(EXOS_CRT) $(MUSL_STAMP)
+$(B)/user/musl/%.elf: user/musl/%.c user/musl/expect.h tools/exo-cc $(EXOS_LIB) $(EXOS_CRT) $(MUSL_STAMP)
 	@mkdir -p $(@D)
 	$(EXO_CC) -std=gnu11 -O2 -g $(WARN) -Iinc -o $@ $<

@@ -17,14 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-static void expect(int ok, const char *what)
-{
-	if (!ok) {
-		printf("FAILED: %s\n", what);
-		failures++;
-	}
-}
+#include "expect.h"
 
 #define EFAULTS(call, what) expect((call) == -1 && errno == EFAULT, what)
 

@@ -16,15 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
+#include "expect.h"
+
 static char *volatile bad_pointer = (char *)16; /* volatile: the compiler must not see through it */
-static void expect(int ok, const char *what)
-{
-	if (!ok) {
-		printf("FAILED: %s\n", what);
-		failures++;
-	}
-}
 
 static int run_child(char **argv)
 {

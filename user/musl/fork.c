@@ -18,14 +18,7 @@
 #include <unistd.h>
 #include <exo/lib.h>
 
-static int failures;
-static void expect(int ok, const char *what)
-{
-	if (!ok) {
-		printf("FAILED: %s\n", what);
-		failures++;
-	}
-}
+#include "expect.h"
 
 static volatile long *shared; /* a MAP_SHARED page: parent and children see the same memory */
 static long global_value = 1;

@@ -13,14 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int failures;
-static void expect(int ok, const char *what)
-{
-	if (!ok) {
-		printf("FAILED: %s\n", what);
-		failures++;
-	}
-}
+#include "expect.h"
 
 int main(void)
 {

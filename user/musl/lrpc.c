@@ -15,14 +15,7 @@
 #include <exo/lib.h>
 #include <exos/api.h>
 
-static int failures;
-static void expect(int ok, const char *what)
-{
-	if (!ok) {
-		printf("FAILED: %s\n", what);
-		failures++;
-	}
-}
+#include "expect.h"
 
 static volatile long *shared;
 

@@ -21,15 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
+#include "expect.h"
+
 static int *volatile bad_pointer = (int *)16;
-static void expect(int ok, const char *what)
-{
-	if (!ok) {
-		printf("FAILED: %s\n", what);
-		failures++;
-	}
-}
 
 static int status_of(pid_t pid)
 {

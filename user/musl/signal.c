@@ -22,14 +22,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-static int failures;
-static void expect(int ok, const char *what)
-{
-	if (!ok) {
-		printf("FAILED: %s\n", what);
-		failures++;
-	}
-}
+#include "expect.h"
 
 static volatile long *shared;
 static volatile int hits;

@@ -16,14 +16,7 @@
 #include <unistd.h>
 #include <exo/lib.h>
 
-static int failures;
-static void expect(int ok, const char *what)
-{
-	if (!ok) {
-		printf("FAILED: %s\n", what);
-		failures++;
-	}
-}
+#include "expect.h"
 
 static long usage(void) { return (long)EXO_ENV_INFO->usage; }
 
