@@ -1,4 +1,4 @@
-/* ExOS file descriptors (fd.c): the console and pipes. Results as the system calls return them. */
+/* ExOS file descriptors (fd.c): the console (console.c), pipes and files. Results as the system calls return them. */
 #ifndef EXOS_FD_H
 #define EXOS_FD_H
 
@@ -38,8 +38,6 @@ void exos_fd_drop_holds(void);
 long exos_fd_export(struct exos_exec_handoff *h);
 void exos_fd_import(const struct exos_exec_handoff *h);
 
-/* A process waiting for a child looks at the console: Ctrl-C interrupts the job, the rest is kept for readers. */
-void exos_console_watch(void);
 
 /* The boot archive as a read-only file system (fd.c). */
 long exos_openat(long dirfd, const char *path, long flags, long mode);

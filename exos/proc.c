@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include "exos.h"
 #include "exec.h"
+#include "console.h"
 #include "fd.h"
 #include "proc.h"
 #include "signal.h"
