@@ -22,9 +22,11 @@ struct env envs[NENV];
 uint32_t env_slots_used;
 static uint32_t next_generation = 1;
 extern uint64_t info_page_pa;
+extern struct exo_info *info;
 
 #define CAP_TABLE_PAGES ((EXO_NCAPS * sizeof(struct exo_cap) + PAGE_SIZE - 1) / PAGE_SIZE)
 _Static_assert(sizeof(struct exo_envinfo) <= EXO_ENVINFO_PAGES * PAGE_SIZE, "envinfo fits its region");
+_Static_assert(sizeof(struct exo_info) <= PAGE_SIZE, "the information page holds struct exo_info");
 _Static_assert(EXO_CAPS_VA + CAP_TABLE_PAGES * PAGE_SIZE <= EXO_GLOBAL_RO_VA, "cap table fits");
 
 struct env *env_by_id(uint32_t id)
@@ -91,6 +93,7 @@ static long env_alloc(const char *name, uint64_t quota, struct env **out)
 	cap_make_root(e, EXO_CAP_SELF, EXO_CAP_ENV, EXO_RIGHTS_ENV_ALL, e->id);
 	e->einfo->id = e->id;
 	e->einfo->quota = quota;
+	info->env_id[e - envs] = e->id;
 	e->tf.cs = SEL_UCODE;
 	e->tf.ss = SEL_UDATA;
 	e->tf.rflags = RFLAGS_IF | 2;
@@ -230,6 +233,7 @@ void env_destroy(struct env *e, const char *why)
 	pct_env_ending(e);
 	sched_forget(e);
 	e->state = ENV_FREE;
+	info->env_id[e - envs] = 0;
 	env_wake_memory_waiters();
 	info_update();
 }

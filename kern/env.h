@@ -15,7 +15,7 @@
 #include <exo/upcall.h>
 #include <exo/info.h>
 
-#define NENV 64
+#define NENV EXO_NENV
 #define ENV_NAME_MAX 32
 
 enum env_state {

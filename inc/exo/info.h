@@ -20,6 +20,7 @@
  */
 #define EXO_TICK_HZ 500 /* 1 kHz is more than QEMU's TCG delivers on time (measured: ticks arrive at ~470 Hz) */
 #define EXO_NSLOTS 16
+#define EXO_NENV 64 /* environments at most, alive at once */
 #define EXO_SLOT_TICKS 5
 #define EXO_EPILOGUE_GRACE 1
 #define EXO_OVERRUN_LIMIT 3  /* this many overruns in a row ... */
@@ -43,6 +44,12 @@ struct exo_info {
 	uint64_t cur_slot;     /* the slot of the time vector now running */
 	uint32_t slot_owner[EXO_NSLOTS]; /* env id owning each slot, 0 for none */
 	uint64_t bootfs_size;  /* bytes of the boot archive at EXO_BOOTFS_VA (inc/exo/memlayout.h); 0: none */
+	/*
+	 * Which environments live: the id of the environment in each slot
+	 * (an id's low 8 bits are its slot), 0 when the slot is free. A
+	 * library OS's server uses it to learn that a client has ended.
+	 */
+	uint32_t env_id[EXO_NENV];
 };
 
 /* cpu_features bits. */
