@@ -18,6 +18,7 @@
 #include <exo/elf.h>
 #include "cpio.h"
 #include "exec.h"
+#include "files.h"
 #include "exos.h"
 #include "fd.h"
 #include "proc.h"
@@ -100,20 +101,6 @@ static long stage_vec(struct staging *st, char *const *vec, char ***out)
 }
 
 /* ---- finding the program ---- */
-
-static long find_program(const char *path, struct exos_file *f)
-{
-	if (exo_info->bootfs_size == 0)
-		return -ENOENT;
-	if (path[0] == '\0')
-		return -ENOENT;
-	int r = exos_cpio_lookup((const void *)EXO_BOOTFS_VA, exo_info->bootfs_size, path, 1, f);
-	if (r < 0)
-		return r;
-	if (!S_ISREG(f->mode) || !(f->mode & 0111))
-		return -EACCES;
-	return 0;
-}
 
 /*
  * "#!interpreter [arg]": run the interpreter with [arg] and the script's
@@ -419,15 +406,21 @@ static long exec_script(const struct exos_file *f, const char *path, struct stag
 
 static long exec_file(const char *path, struct staging *st, int depth)
 {
-	struct exos_file f;
-	long err = find_program(path, &f);
+	struct exos_loaded l;
+	long err = exos_fs_load(path, &l);
 	if (err < 0)
 		return err;
-	if (f.size >= 2 && f.data[0] == '#' && f.data[1] == '!')
-		return exec_script(&f, path, st, depth);
+	struct exos_file f = {l.data, l.size, 0, 0};
+	if (f.size >= 2 && f.data[0] == '#' && f.data[1] == '!') {
+		err = exec_script(&f, path, st, depth);
+		exos_fs_unload(&l);
+		return err;
+	}
 	struct elf_plan plan;
-	if (elf_plan(f.data, f.size, USER_MIN, EXOS_MAP_TOP, &plan) != ELF_OK)
+	if (elf_plan(f.data, f.size, USER_MIN, EXOS_MAP_TOP, &plan) != ELF_OK) {
+		exos_fs_unload(&l);
 		return -ENOEXEC;
+	}
 	struct image im = {0};
 	uint64_t rsp = 0;
 	err = handoff_alloc(&im);
@@ -447,9 +440,10 @@ static long exec_file(const char *path, struct staging *st, int depth)
 		err = exos_proc_export(im.h, path);
 	if (err < 0) {
 		image_discard(&im);
+		exos_fs_unload(&l);
 		return err;
 	}
-	jump(&im, rsp, plan.entry);
+	jump(&im, rsp, plan.entry); /* a private copy of the program goes with the old program's pages */
 }
 
 long exos_execve(const char *path, char *const argv[], char *const envp[])

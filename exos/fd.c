@@ -41,7 +41,8 @@
 #include <exos/api.h>
 #include "exos.h"
 #include "console.h"
-#include "cpio.h"
+#include "files.h"
+#include "fsproto.h"
 #include "fd.h"
 #include "proc.h"
 #include "signal.h"
@@ -72,15 +73,11 @@ struct file {
 	int end;        /* F_PIPE: 0 read, 1 write */
 	int flags;      /* O_NONBLOCK (this process's only) */
 	struct pipe_header *pipe;
-	/* F_FILE, F_DIR: a file of the boot archive (read-only, mapped in every environment). */
-	const unsigned char *data;
-	uint64_t size, off; /* F_DIR: off is the position in the listing */
-	uint32_t mode, ino;
-	char path[DIR_PATH_MAX]; /* F_DIR: its name in the archive ("" is the root) */
+	long handle; /* F_FILE, F_DIR: the file server's handle (files.c) */
+	int acc;     /* F_FILE, F_DIR: the access mode it was opened with (O_RDONLY, O_WRONLY, O_RDWR) */
 };
 
 static struct file files[NFILE];
-static long exos_file_read(struct file *f, char *buf, unsigned long len);
 static struct {
 	struct file *f;
 	int cloexec;
@@ -249,6 +246,8 @@ static void file_put(struct file *f)
 		if (!pipe_still_mapped(f))
 			exos_munmap((unsigned long)f->pipe, PIPE_PAGES * 4096);
 	}
+	if (f->type == F_FILE || f->type == F_DIR)
+		exos_sfile_close(f->handle);
 	f->type = F_NONE;
 }
 
@@ -323,9 +322,17 @@ long exos_fcntl(long fd, long cmd, long arg)
 		fds[fd].cloexec = (arg & FD_CLOEXEC) != 0;
 		return 0;
 	case F_GETFL:
-		return f->type == F_CONSOLE ? O_RDWR : ((f->end ? O_WRONLY : O_RDONLY) | f->flags);
+		if (f->type == F_FILE || f->type == F_DIR)
+			return f->acc | f->flags;
+		return f->type == F_CONSOLE || f->type == F_NULL ? O_RDWR | f->flags
+								  : ((f->end ? O_WRONLY : O_RDONLY) | f->flags);
 	case F_SETFL:
-		f->flags = (int)(arg & O_NONBLOCK);
+		if (f->type == F_FILE) {
+			long r = exos_sfile_setfl(f->handle, arg);
+			if (r < 0)
+				return r;
+		}
+		f->flags = (int)(arg & (O_NONBLOCK | (f->type == F_FILE ? O_APPEND : 0)));
 		return 0;
 	default:
 		return -EINVAL;
@@ -426,7 +433,7 @@ long exos_read(long fd, char *buf, unsigned long len)
 	case F_PIPE:
 		return pipe_read(f, buf, len);
 	case F_FILE:
-		return exos_file_read(f, buf, len);
+		return f->acc == O_WRONLY ? -EBADF : exos_sfile_io(f->handle, FS_READ, buf, len, 0);
 	case F_DIR:
 		return -EISDIR;
 	default: /* F_NULL */
@@ -443,10 +450,12 @@ long exos_write(long fd, const char *buf, unsigned long len)
 		return -EBADF;
 	if (f->type == F_CONSOLE)
 		return exos_console_write(buf, len); /* the kernel checks the buffer */
-	if (f->type == F_FILE || f->type == F_DIR)
-		return -EBADF; /* opened read-only: the boot archive is */
+	if (f->type == F_DIR || (f->type == F_FILE && f->acc == O_RDONLY))
+		return -EBADF;
 	if (!exos_user_ok(buf, len, 0))
 		return -EFAULT;
+	if (f->type == F_FILE)
+		return len ? exos_sfile_io(f->handle, FS_WRITE, (char *)buf, len, 0) : 0;
 	return f->type == F_NULL ? (long)len : pipe_write(f, buf, len);
 }
 
@@ -485,13 +494,7 @@ long exos_lseek(long fd, long off, long whence)
 		return 0;
 	if (f->type != F_FILE && f->type != F_DIR)
 		return -ESPIPE;
-	long base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (long)f->off : whence == SEEK_END ? (long)f->size : -1;
-	if (base < 0 || (f->type == F_DIR && (whence != SEEK_SET || off != 0)))
-		return -EINVAL;
-	if (base + off < 0)
-		return -EINVAL;
-	f->off = (uint64_t)(base + off);
-	return (long)f->off;
+	return exos_sfile_seek(f->handle, off, whence);
 }
 
 long exos_ioctl(long fd, unsigned long req, unsigned long arg)
@@ -517,11 +520,9 @@ long exos_fstat(long fd, struct stat *st)
 		return -EBADF;
 	if (!exos_user_ok(st, sizeof(*st), 1))
 		return -EFAULT;
+	if (f->type == F_FILE || f->type == F_DIR)
+		return exos_sfile_fstat(f->handle, st);
 	memset(st, 0, sizeof(*st));
-	if (f->type == F_FILE || f->type == F_DIR) {
-		exos_stat_fill(st, f->mode, f->size, f->ino);
-		return 0;
-	}
 	st->st_mode = f->type == F_PIPE ? (S_IFIFO | 0600) : (S_IFCHR | 0666);
 	st->st_nlink = 1;
 	st->st_blksize = 4096;
@@ -634,7 +635,7 @@ void exos_fd_close_all(void)
 long exos_fd_export(struct exos_exec_handoff *h)
 {
 	console_init();
-	exos_fs_get_cwd(h->cwd, sizeof(h->cwd));
+	exos_fs_export(h);
 	for (int fd = 0; fd < NFD; fd++)
 		if (fds[fd].f && fds[fd].cloexec)
 			exos_close(fd);
@@ -645,35 +646,29 @@ long exos_fd_export(struct exos_exec_handoff *h)
 			continue;
 		if (h->nfd == EXOS_EXEC_MAX_FDS)
 			return -EMFILE;
-		if (f->type == F_DIR) {
-			exos_close(fd); /* a directory does not cross (its listing position would not) */
-			continue;
-		}
-		h->fd[h->nfd++] = (struct exos_exec_fd){fd, (uint8_t)f->type, (uint8_t)f->end, (uint8_t)(f->flags != 0), 0,
-							 f->type == F_FILE ? (uint64_t)f->data : (uint64_t)f->pipe,
-							 f->size, f->off, f->mode, f->ino};
+		int server = f->type == F_FILE || f->type == F_DIR;
+		h->fd[h->nfd++] = (struct exos_exec_fd){fd, (uint8_t)f->type, (uint8_t)f->end, 0, 0,
+							 server ? (uint64_t)f->handle : (uint64_t)f->pipe,
+							 (uint64_t)f->flags, (uint64_t)f->acc, 0, 0};
 	}
 	return 0;
 }
 
-/* The open file for (type, end, pipe) the import has made so far, or a new one. */
+/* The open file for (type, end, pipe or handle) the import has made so far, or a new one. */
 static struct file *import_file(const struct exos_exec_fd *d)
 {
-	int is_file = d->type == F_FILE;
-	for (int i = 0; i < NFILE && !is_file; i++)
+	int server = d->type == F_FILE || d->type == F_DIR;
+	for (int i = 0; i < NFILE; i++)
 		if (files[i].type == d->type && files[i].refs && files[i].end == d->end &&
-		    files[i].pipe == (struct pipe_header *)d->pipe)
+		    (server ? (uint64_t)files[i].handle == d->pipe : (uint64_t)files[i].pipe == d->pipe))
 			return &files[i];
 	struct file *f = file_new(d->type);
 	if (!f)
 		return NULL;
-	*f = (struct file){.type = d->type, .end = d->end, .flags = d->flags ? O_NONBLOCK : 0};
-	if (is_file) {
-		f->data = (const unsigned char *)d->pipe;
-		f->size = d->size;
-		f->off = d->off;
-		f->mode = d->mode;
-		f->ino = d->ino;
+	*f = (struct file){.type = d->type, .end = d->end, .flags = (int)d->size};
+	if (server) {
+		f->handle = (long)d->pipe;
+		f->acc = (int)d->off;
 	} else {
 		f->pipe = (struct pipe_header *)d->pipe;
 	}
@@ -683,7 +678,7 @@ static struct file *import_file(const struct exos_exec_fd *d)
 void exos_fd_import(const struct exos_exec_handoff *h)
 {
 	console_done = 1; /* the descriptors are what the old program left, console or not */
-	exos_fs_set_cwd(h->cwd);
+	exos_fs_import(h);
 	for (uint64_t i = 0; i < h->nfd; i++) {
 		const struct exos_exec_fd *d = &h->fd[i];
 		struct file *f = d->fd >= 0 && d->fd < NFD ? import_file(d) : NULL;
@@ -695,31 +690,7 @@ void exos_fd_import(const struct exos_exec_handoff *h)
 	}
 }
 
-/* ---- the boot archive as a read-only file system ---- */
-
-/*
- * Files are the boot archive's (EXO_BOOTFS_VA, read-only in every
- * environment): open, read, pread, lseek, stat, getdents64, readlink, chdir.
- * Anything that would change it is EROFS. /dev/null, /dev/tty and
- * /dev/console are ExOS's own. An open file's offset belongs to the process
- * (fork copies it; Linux shares it).
- */
-static char cwd[DIR_PATH_MAX]; /* the working directory, as the archive names it ("" is the root) */
-static char path_buf[EXOS_PATH_MAX], join_buf[EXOS_PATH_MAX];
-
-void exos_fs_set_cwd(const char *dir)
-{
-	size_t n = strnlen(dir, sizeof(cwd) - 1);
-	memcpy(cwd, dir, n);
-	cwd[n] = '\0';
-}
-
-void exos_fs_get_cwd(char *out, unsigned long size)
-{
-	size_t n = strlen(cwd) < size - 1 ? strlen(cwd) : size - 1;
-	memcpy(out, cwd, n);
-	out[n] = '\0';
-}
+/* ---- files of the file server (files.c does the talking) ---- */
 
 void exos_stat_fill(struct stat *st, uint32_t mode, uint64_t size, uint32_t ino)
 {
@@ -730,280 +701,54 @@ void exos_stat_fill(struct stat *st, uint32_t mode, uint64_t size, uint32_t ino)
 	st->st_nlink = S_ISDIR(mode) ? 2 : 1;
 	st->st_blksize = 4096;
 	st->st_blocks = (blkcnt_t)((size + 511) / 512);
-	st->st_dev = 0x0E0E; /* the boot archive */
+	st->st_dev = 0x0E0E; /* ExOS's own */
 }
 
-static long exos_file_read(struct file *f, char *buf, unsigned long len)
+static long install(struct file *f, int cloexec)
 {
-	if (f->off >= f->size)
-		return 0;
-	uint64_t n = f->size - f->off < len ? f->size - f->off : len;
-	memcpy(buf, f->data + f->off, n);
-	f->off += n;
-	return (long)n;
-}
-
-/* The caller's path, copied in: 0, -EFAULT or -ENAMETOOLONG. */
-static long user_path(const char *p)
-{
-	for (unsigned long i = 0; i < EXOS_PATH_MAX; i++) {
-		if (((uint64_t)(p + i) & 4095) == 0 || i == 0)
-			if (!exos_user_ok(p + i, 1, 0))
-				return -EFAULT;
-		path_buf[i] = p[i];
-		if (!p[i])
-			return 0;
-	}
-	return -ENAMETOOLONG;
-}
-
-/* The directory a relative path starts from: dirfd (AT_FDCWD: the working directory). */
-static long start_dir(long dirfd, const char **dir)
-{
-	if (dirfd == AT_FDCWD) {
-		*dir = cwd;
-		return 0;
-	}
-	struct file *d = file_of(dirfd);
-	if (!d)
-		return -EBADF;
-	if (d->type != F_DIR)
-		return -ENOTDIR;
-	*dir = d->path;
-	return 0;
-}
-
-enum { SPECIAL_NONE, SPECIAL_NULL, SPECIAL_CONSOLE };
-
-static int special_file(const char *p)
-{
-	if (!strcmp(p, "/dev/null"))
-		return SPECIAL_NULL;
-	if (!strcmp(p, "/dev/tty") || !strcmp(p, "/dev/console"))
-		return SPECIAL_CONSOLE;
-	return SPECIAL_NONE;
-}
-
-/* Find the caller's path (already in path_buf) from dirfd; the file and its resolved name. */
-static long fs_find(long dirfd, int follow, struct exos_file *out, char *resolved)
-{
-	if (exo_info->bootfs_size == 0)
-		return -ENOENT;
-	if (path_buf[0] == '\0')
-		return -ENOENT;
-	const char *p = path_buf;
-	if (p[0] != '/') {
-		const char *dir;
-		long err = start_dir(dirfd, &dir);
-		if (err < 0)
-			return err;
-		if (strlen(dir) + strlen(p) + 3 > sizeof(join_buf))
-			return -ENAMETOOLONG;
-		join_buf[0] = '/';
-		strcpy(join_buf + 1, dir);
-		strcat(join_buf, "/");
-		strcat(join_buf, p);
-		p = join_buf;
-	}
-	return exos_cpio_resolve((const void *)EXO_BOOTFS_VA, exo_info->bootfs_size, p, follow, out, resolved);
-}
-
-long exos_openat(long dirfd, const char *path, long flags, long mode)
-{
-	(void)mode;
-	long err = user_path(path);
-	if (err < 0)
-		return err;
-	int special = special_file(path_buf);
-	struct exos_file ef;
-	static char name[EXOS_PATH_MAX];
-	if (!special) {
-		err = fs_find(dirfd, !(flags & O_NOFOLLOW), &ef, name);
-		if (err == -ENOENT && (flags & O_CREAT))
-			return -EROFS;
-		if (err < 0)
-			return err;
-		if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT)))
-			return (flags & O_CREAT) && (flags & O_EXCL) ? -EEXIST : -EROFS;
-		if (S_ISLNK(ef.mode))
-			return -ELOOP; /* O_NOFOLLOW on a link */
-		if ((flags & O_DIRECTORY) && !S_ISDIR(ef.mode))
-			return -ENOTDIR;
-		if (S_ISDIR(ef.mode) && strlen(name) >= DIR_PATH_MAX)
-			return -ENAMETOOLONG;
-	}
 	long fd = fd_alloc(0);
-	if (fd < 0)
+	if (fd < 0) {
+		f->type = F_NONE;
 		return fd;
-	struct file *f = file_new(special == SPECIAL_NULL ? F_NULL
-				  : special == SPECIAL_CONSOLE ? F_CONSOLE
-				  : S_ISDIR(ef.mode)           ? F_DIR
-							       : F_FILE);
-	if (!f)
-		return -ENFILE;
-	if (!special) {
-		f->data = ef.data;
-		f->size = S_ISDIR(ef.mode) ? 0 : ef.size;
-		f->mode = ef.mode;
-		f->ino = ef.ino;
-		if (f->type == F_DIR)
-			strcpy(f->path, name);
 	}
 	f->refs = 1;
 	fds[fd].f = f;
-	fds[fd].cloexec = (flags & O_CLOEXEC) != 0;
+	fds[fd].cloexec = cloexec;
 	return fd;
 }
 
-long exos_fstatat(long dirfd, const char *path, struct stat *st, long flags)
+long exos_fd_new_server_file(long handle, int is_dir, int flags)
 {
-	if (flags & ~(long)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
-		return -EINVAL;
-	long err = user_path(path);
-	if (err < 0)
-		return err;
-	if (path_buf[0] == '\0' && (flags & AT_EMPTY_PATH))
-		return exos_fstat(dirfd, st);
-	if (!exos_user_ok(st, sizeof(*st), 1))
-		return -EFAULT;
-	int special = special_file(path_buf);
-	if (special) {
-		exos_stat_fill(st, S_IFCHR | 0666, 0, 2);
-		st->st_rdev = special == SPECIAL_NULL ? (1 << 8 | 3) : (5 << 8 | 1);
-		return 0;
-	}
-	struct exos_file ef;
-	err = fs_find(dirfd, !(flags & AT_SYMLINK_NOFOLLOW), &ef, NULL);
-	if (err < 0)
-		return err;
-	exos_stat_fill(st, ef.mode, S_ISDIR(ef.mode) ? 0 : ef.size, ef.ino);
-	return 0;
+	if (fd_alloc(0) < 0)
+		return -EMFILE;
+	struct file *f = file_new(is_dir ? F_DIR : F_FILE);
+	if (!f)
+		return -ENFILE;
+	f->handle = handle;
+	f->acc = flags & O_ACCMODE;
+	f->flags = flags & (O_NONBLOCK | O_APPEND);
+	return install(f, (flags & O_CLOEXEC) != 0);
 }
 
-long exos_faccessat(long dirfd, const char *path, long how)
+long exos_fd_new_special(int which, int cloexec)
 {
-	if (how & ~(long)(R_OK | W_OK | X_OK))
-		return -EINVAL;
-	long err = user_path(path);
-	if (err < 0)
-		return err;
-	if (special_file(path_buf))
-		return 0;
-	struct exos_file ef;
-	err = fs_find(dirfd, 1, &ef, NULL);
-	if (err < 0)
-		return err;
-	if (how & W_OK)
-		return -EROFS;
-	if ((how & X_OK) && !(ef.mode & 0111))
-		return -EACCES;
-	return 0;
+	if (fd_alloc(0) < 0)
+		return -EMFILE;
+	struct file *f = file_new(which == EXOS_SPECIAL_NULL ? F_NULL : F_CONSOLE);
+	return f ? install(f, cloexec) : -ENFILE;
 }
 
-long exos_readlinkat(long dirfd, const char *path, char *buf, unsigned long size)
-{
-	long err = user_path(path);
-	if (err < 0)
-		return err;
-	if ((long)size <= 0)
-		return -EINVAL;
-	if (!exos_user_ok(buf, size, 1))
-		return -EFAULT;
-	struct exos_file ef;
-	err = fs_find(dirfd, 0, &ef, NULL);
-	if (err < 0)
-		return err;
-	if (!S_ISLNK(ef.mode))
-		return -EINVAL;
-	uint64_t n = ef.size < size ? ef.size : size;
-	memcpy(buf, ef.data, n);
-	return (long)n;
-}
-
-long exos_chdir(const char *path)
-{
-	long err = user_path(path);
-	if (err < 0)
-		return err;
-	struct exos_file ef;
-	static char name[EXOS_PATH_MAX];
-	err = fs_find(AT_FDCWD, 1, &ef, name);
-	if (err < 0)
-		return err;
-	if (!S_ISDIR(ef.mode))
-		return -ENOTDIR;
-	if (strlen(name) >= sizeof(cwd))
-		return -ENAMETOOLONG;
-	strcpy(cwd, name);
-	return 0;
-}
-
-long exos_fchdir(long fd)
+long exos_fd_server_handle(long fd, int *is_dir)
 {
 	struct file *f = file_of(fd);
 	if (!f)
 		return -EBADF;
-	if (f->type != F_DIR)
-		return -ENOTDIR;
-	strcpy(cwd, f->path);
-	return 0;
+	if (f->type != F_FILE && f->type != F_DIR)
+		return -ESPIPE;
+	*is_dir = f->type == F_DIR;
+	return f->handle;
 }
 
-long exos_getcwd(char *buf, unsigned long size)
-{
-	unsigned long n = strlen(cwd) + 2; /* "/" + cwd + NUL */
-	if (size < n)
-		return -ERANGE;
-	if (!exos_user_ok(buf, n, 1))
-		return -EFAULT;
-	buf[0] = '/';
-	memcpy(buf + 1, cwd, n - 1);
-	return (long)n;
-}
-
-/* Is name directly inside directory dir (both as the archive names them)? */
-static int in_dir(const char *name, const char *dir)
-{
-	size_t d = strlen(dir);
-	if (d) {
-		if (strncmp(name, dir, d) != 0 || name[d] != '/')
-			return 0;
-		name += d + 1;
-	}
-	return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0;
-}
-
-struct dirent64_linux {
-	uint64_t d_ino;
-	int64_t d_off;
-	uint16_t d_reclen;
-	uint8_t d_type;
-	char d_name[];
-};
-
-static uint8_t dtype(uint32_t mode)
-{
-	return S_ISDIR(mode) ? DT_DIR : S_ISLNK(mode) ? DT_LNK : S_ISREG(mode) ? DT_REG : DT_UNKNOWN;
-}
-
-/* Put one entry in buf at *used if it fits; 0 when it does not. */
-static int put_dirent(char *buf, unsigned long count, unsigned long *used, uint64_t ino, int64_t next, uint8_t type,
-		      const char *name)
-{
-	size_t len = strlen(name), rec = (sizeof(struct dirent64_linux) + len + 1 + 7) & ~7UL;
-	if (*used + rec > count)
-		return 0;
-	struct dirent64_linux *d = (struct dirent64_linux *)(buf + *used);
-	d->d_ino = ino ? ino : 1;
-	d->d_off = next;
-	d->d_reclen = (uint16_t)rec;
-	d->d_type = type;
-	memcpy(d->d_name, name, len + 1);
-	*used += rec;
-	return 1;
-}
-
-/* The listing: positions 0 and 1 are "." and "..", then archive offsets + 2 of the children. */
 long exos_getdents64(long fd, char *buf, unsigned long count)
 {
 	struct file *f = file_of(fd);
@@ -1013,44 +758,28 @@ long exos_getdents64(long fd, char *buf, unsigned long count)
 		return -ENOTDIR;
 	if (!exos_user_ok(buf, count, 1))
 		return -EFAULT;
-	unsigned long used = 0;
-	if (f->off == 0 && put_dirent(buf, count, &used, f->ino, 1, DT_DIR, "."))
-		f->off = 1;
-	if (f->off == 1 && put_dirent(buf, count, &used, 1, 2, DT_DIR, ".."))
-		f->off = 2;
-	if (f->off < 2)
-		return used ? (long)used : -EINVAL;
-	size_t off = f->off - 2;
-	const char *name;
-	struct exos_file ef;
-	for (size_t at = off; exos_cpio_next((const void *)EXO_BOOTFS_VA, exo_info->bootfs_size, &off, &name, &ef) == 0;
-	     at = off) {
-		if (!in_dir(name, f->path))
-			continue;
-		const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-		if (!put_dirent(buf, count, &used, ef.ino, (int64_t)off + 2, dtype(ef.mode), base)) {
-			f->off = at + 2; /* this one next time */
-			return used ? (long)used : -EINVAL;
-		}
-	}
-	f->off = off + 2;
-	return (long)used;
+	return exos_sfile_getdents(f->handle, buf, count);
 }
 
-long exos_pread(long fd, char *buf, unsigned long len, long pos)
+/* pread and pwrite: at a position, leaving the offset. */
+static long positioned_io(long fd, char *buf, unsigned long len, long pos, int write)
 {
 	struct file *f = file_of(fd);
 	if (!f)
 		return -EBADF;
 	if (f->type != F_FILE)
 		return f->type == F_DIR ? -EISDIR : -ESPIPE;
+	if (write ? f->acc == O_RDONLY : f->acc == O_WRONLY)
+		return -EBADF;
 	if (pos < 0)
 		return -EINVAL;
-	if (!exos_user_ok(buf, len, 1))
+	if (!exos_user_ok(buf, len, !write))
 		return -EFAULT;
-	uint64_t saved = f->off;
-	f->off = (uint64_t)pos;
-	long r = exos_file_read(f, buf, len);
-	f->off = saved;
-	return r;
+	return len ? exos_sfile_io(f->handle, write ? FS_PWRITE : FS_PREAD, buf, len, pos) : 0;
+}
+
+long exos_pread(long fd, char *buf, unsigned long len, long pos) { return positioned_io(fd, buf, len, pos, 0); }
+long exos_pwrite(long fd, const char *buf, unsigned long len, long pos)
+{
+	return positioned_io(fd, (char *)buf, len, pos, 1);
 }

@@ -39,18 +39,16 @@ long exos_fd_export(struct exos_exec_handoff *h);
 void exos_fd_import(const struct exos_exec_handoff *h);
 
 
-/* The boot archive as a read-only file system (fd.c). */
-long exos_openat(long dirfd, const char *path, long flags, long mode);
-long exos_fstatat(long dirfd, const char *path, struct stat *st, long flags);
-long exos_faccessat(long dirfd, const char *path, long how);
-long exos_readlinkat(long dirfd, const char *path, char *buf, unsigned long size);
-long exos_chdir(const char *path);
-long exos_fchdir(long fd);
-long exos_getcwd(char *buf, unsigned long size);
+/* Files of the file server in the descriptor table (for files.c). */
 long exos_getdents64(long fd, char *buf, unsigned long count);
 long exos_pread(long fd, char *buf, unsigned long len, long pos);
-void exos_fs_set_cwd(const char *dir);
-void exos_fs_get_cwd(char *out, unsigned long size);
+long exos_pwrite(long fd, const char *buf, unsigned long len, long pos);
 void exos_stat_fill(struct stat *st, uint32_t mode, uint64_t size, uint32_t ino);
+/* A new descriptor for server handle h (flags: open's); -EMFILE/-ENFILE (the caller closes h then). */
+long exos_fd_new_server_file(long handle, int is_dir, int flags);
+enum { EXOS_SPECIAL_NULL = 1, EXOS_SPECIAL_CONSOLE = 2 };
+long exos_fd_new_special(int which, int cloexec);
+/* fd's server handle (and whether it is a directory); -EBADF, or -ESPIPE when fd is not the server's. */
+long exos_fd_server_handle(long fd, int *is_dir);
 
 #endif

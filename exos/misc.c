@@ -145,6 +145,8 @@ long exos_prlimit(long pid, long resource, const struct rlimit *nv, struct rlimi
 
 static unsigned current_umask = 022;
 
+unsigned exos_umask_value(void) { return current_umask; }
+
 long exos_umask(unsigned long mask)
 {
 	unsigned old = current_umask;

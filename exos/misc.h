@@ -15,6 +15,7 @@ long exos_sysinfo(struct sysinfo *s);
 long exos_prctl(long option, unsigned long arg);
 long exos_prlimit(long pid, long resource, const struct rlimit *nv, struct rlimit *old);
 long exos_umask(unsigned long mask);
+unsigned exos_umask_value(void); /* the mask itself, for files.c */
 long exos_sched_getaffinity(long pid, unsigned long size, void *mask);
 
 #endif

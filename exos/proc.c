@@ -25,6 +25,7 @@
 #include "exec.h"
 #include "console.h"
 #include "fd.h"
+#include "files.h"
 #include "proc.h"
 #include "signal.h"
 #include "vm.h"
@@ -249,6 +250,7 @@ static long keep_read_only(const struct child *c, uint32_t entry)
 static long child_after_fork(void)
 {
 	exos_vm_after_fork();
+	exos_fs_after_fork();
 	exos_signal_after_fork();
 	memset(children, 0, sizeof(children));
 	parent_entry_slot = self_entry_slot; /* the parent gave us its entry and inbox at its own slot numbers */
@@ -298,6 +300,7 @@ static __attribute__((noinline)) long fork_finish(struct child *c, long env, lon
 	}
 	c->entry = (uint32_t)ro;
 	exos_fd_fork(c->pid); /* the child holds our pipe ends from its first instruction */
+	exos_fs_fork(c->env, c->pid); /* ... and our open files and working directory */
 	uint64_t rsp = (((uint64_t)ctx - 512) & ~15UL) - 8;
 	if (sys_env_start((unsigned long)env, (unsigned long)exos_fork_child_entry, rsp, (unsigned long)ctx) < 0) {
 		undo_fork(c, env, ro);
@@ -367,6 +370,7 @@ void exos_proc_dying(int sig)
 void exos_exit(int code)
 {
 	exos_fd_close_all();
+	exos_fs_exit();
 	struct exos_proc *p = self_entry();
 	if (self_entry_slot) {
 		p->status = (code & 0xff) << 8;

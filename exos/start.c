@@ -19,6 +19,7 @@
 #include "exec.h"
 #include "exos.h"
 #include "fd.h"
+#include "fsd.h"
 #include "proc.h"
 #include "signal.h"
 
@@ -113,6 +114,7 @@ void __exos_start_c(char *cmdline, unsigned long *sp)
 {
 	if (!cmdline)
 		start_execd(sp);
+	long fsd = exos_fsd_spawn(); /* first: the server's copy of our memory must be as the kernel loaded it */
 	unsigned long block[BLOCK_WORDS];
 	uint64_t random16[2];
 	uint64_t seed = rdtsc() ^ ((uint64_t)EXO_ENV_INFO->id << 32);
@@ -128,8 +130,34 @@ void __exos_start_c(char *cmdline, unsigned long *sp)
 	long r = core_init();
 	if (r == 0)
 		r = exos_proc_init(program_name(argc ? argv[0] : ""));
+	if (r == 0 && fsd < 0) {
+		static const char msg[] = "exos: the file server did not start: file calls will fail with EIO\n";
+		sys_cputs(msg, sizeof(msg) - 1);
+	}
 	if (r < 0)
 		start_failed();
 	__libc_start_main(main, argc, argv, _init, _fini, 0);
+	__builtin_unreachable();
+}
+
+/* The file server's start (fsd.c starts its environment here): a program named "fsd" with no arguments. */
+int exos_fsd_main(int argc, char **argv, char **envp);
+__attribute__((noreturn)) void exos_fsd_entry(void);
+void exos_fsd_entry(void)
+{
+	static char name[] = "fsd";
+	unsigned long block[BLOCK_WORDS];
+	uint64_t random16[2];
+	random16[0] = mix64(rdtsc());
+	random16[1] = mix64(random16[0]);
+	char **argv = (char **)&block[1];
+	block[0] = 1;
+	argv[0] = name;
+	argv[1] = NULL;
+	block[3] = 0; /* envp: empty */
+	fill_auxv(&block[4], random16, name);
+	if (core_init() < 0)
+		start_failed();
+	__libc_start_main(exos_fsd_main, 1, argv, _init, _fini, 0);
 	__builtin_unreachable();
 }

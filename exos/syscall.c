@@ -20,6 +20,7 @@
 #include "exos.h"
 #include "exec.h"
 #include "fd.h"
+#include "files.h"
 #include "misc.h"
 #include "proc.h"
 #include "signal.h"
@@ -190,23 +191,62 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 		return exos_getdents64(a1, (char *)a2, (unsigned long)a3);
 	case SYS_pread64:
 		return exos_pread(a1, (char *)a2, (unsigned long)a3, a4);
+	case SYS_pwrite64:
+		return exos_pwrite(a1, (const char *)a2, (unsigned long)a3, a4);
 	case SYS_mkdir:
+		return exos_mkdirat(AT_FDCWD, (const char *)a1, a2);
 	case SYS_mkdirat:
+		return exos_mkdirat(a1, (const char *)a2, a3);
 	case SYS_rmdir:
+		return exos_unlinkat(AT_FDCWD, (const char *)a1, AT_REMOVEDIR);
 	case SYS_unlink:
+		return exos_unlinkat(AT_FDCWD, (const char *)a1, 0);
 	case SYS_unlinkat:
+		return exos_unlinkat(a1, (const char *)a2, a3);
 	case SYS_rename:
+		return exos_renameat2(AT_FDCWD, (const char *)a1, AT_FDCWD, (const char *)a2, 0);
 	case SYS_renameat:
+		return exos_renameat2(a1, (const char *)a2, a3, (const char *)a4, 0);
 	case SYS_renameat2:
+		return exos_renameat2(a1, (const char *)a2, a3, (const char *)a4, a5);
 	case SYS_symlink:
+		return exos_symlinkat((const char *)a1, AT_FDCWD, (const char *)a2);
 	case SYS_symlinkat:
+		return exos_symlinkat((const char *)a1, a2, (const char *)a3);
 	case SYS_link:
+		return exos_linkat(AT_FDCWD, (const char *)a1, AT_FDCWD, (const char *)a2, 0);
 	case SYS_linkat:
+		return exos_linkat(a1, (const char *)a2, a3, (const char *)a4, a5);
 	case SYS_chmod:
+		return exos_fchmodat(AT_FDCWD, (const char *)a1, a2, 0);
 	case SYS_fchmodat:
+		return exos_fchmodat(a1, (const char *)a2, a3, 0);
+	case SYS_fchmod:
+		return exos_fchmod(a1, a2);
+	case SYS_chown:
+	case SYS_lchown:
+	case SYS_fchown:
+	case SYS_fchownat:
+		return 0; /* every file is root's, and so is every process */
 	case SYS_truncate:
+		return exos_truncate((const char *)a1, a2);
+	case SYS_ftruncate:
+		return exos_ftruncate(a1, a2);
 	case SYS_creat:
-		return -EROFS; /* the boot archive is read-only; a writable file system comes with the file server */
+		return exos_openat(AT_FDCWD, (const char *)a1, O_CREAT | O_WRONLY | O_TRUNC, a2);
+	case SYS_utimensat:
+		return exos_utimensat(a1, (const char *)a2, (const struct timespec *)a3, a4);
+	case SYS_statfs:
+		return exos_statfs((const char *)a1, (struct statfs *)a2);
+	case SYS_fstatfs:
+		return exos_fstatfs(a1, (struct statfs *)a2);
+	case SYS_sendfile:
+		return exos_sendfile(a1, a2, (long *)a3, (unsigned long)a4);
+	case SYS_fsync:
+	case SYS_fdatasync:
+	case SYS_sync:
+	case SYS_syncfs:
+		return 0; /* the file system is in memory: nothing to write back */
 	case SYS_prctl:
 		return exos_prctl(a1, (unsigned long)a2);
 	case SYS_prlimit64:

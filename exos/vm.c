@@ -24,6 +24,7 @@
 #include "proc.h"
 #include "signal.h"
 #include "vm.h"
+#include "fsd.h"
 
 #define BRK_MAX (1UL << 30)
 #define MMAP_BASE 0x10000000000UL /* 1 TiB */
@@ -480,7 +481,12 @@ static long adopt_start_pages(void)
 		for (uint64_t i = 0; i < h->nmap && err == 0; i++)
 			err = adopt_page(h->ops[i].va, h->ops[i].slot, h->ops[i].prot);
 	}
-	else
+	else if (exos_fsd_is_server()) { /* the file server: the copy of the image its starter gave it */
+		uint64_t n;
+		const struct exo_bootmap_entry *m = exos_fsd_start_map(&n);
+		for (uint64_t i = 0; i < n && err == 0; i++)
+			err = adopt_page(m[i].va, m[i].slot, m[i].prot);
+	} else
 		for (uint64_t i = 0; i < ei->nbootmap && err == 0; i++)
 			err = adopt_page(ei->bootmap[i].va, ei->bootmap[i].slot, ei->bootmap[i].prot);
 	if (err < 0)

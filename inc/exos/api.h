@@ -123,11 +123,13 @@ struct exos_exec_handoff {
 	struct exos_exec_fd {
 		int32_t fd;
 		uint8_t type, end, flags, pad;
-		uint64_t pipe; /* a pipe's header, or a boot-archive file's data */
-		uint64_t size, off;
+		uint64_t pipe; /* a pipe's header, or a file server handle */
+		uint64_t size, off; /* a file's flags and access mode */
 		uint32_t mode, ino;
 	} fd[EXOS_EXEC_MAX_FDS];
-	char cwd[256];           /* the working directory, in the boot archive */
+	/* The file server (exos/fsd.c): its id, our capability for its environment, our window, our working directory. */
+	uint32_t fs_server, fs_env_slot, fs_connected, pad;
+	int64_t fs_cwd;
 };
 
 #endif
