@@ -82,14 +82,15 @@ long exos_fs_call(long op, long a, long b, long c)
 	}
 }
 
+/* Before anything is written into the window: 0, or -EIO when there is no window to be had. */
+static long need_window(void) { return connected ? 0 : connect_window(); }
+
 /* Copy the caller's path into the window at off: its length, -EFAULT or -ENAMETOOLONG. */
 static long put_path(unsigned off, const char *p)
 {
-	if (!connected) {
-		long err = connect_window();
-		if (err < 0)
-			return err;
-	}
+	long err = need_window();
+	if (err < 0)
+		return err;
 	for (unsigned long i = 0; i < EXOS_FS_PATH_MAX; i++) {
 		if (i == 0 || ((uint64_t)(p + i) & 4095) == 0)
 			if (!exos_user_ok(p + i, 1, 0))
@@ -183,6 +184,9 @@ long exos_sfile_io(long h, int op, char *buf, unsigned long len, long pos)
 {
 	unsigned long done = 0;
 	int write = op == FS_WRITE || op == FS_PWRITE, positioned = op == FS_PREAD || op == FS_PWRITE;
+	long err = need_window();
+	if (err < 0)
+		return err;
 	do {
 		unsigned long n = len - done < FS_DATA_MAX ? len - done : FS_DATA_MAX;
 		if (write)
@@ -367,6 +371,8 @@ long exos_fchmod(long fd, long mode)
 	long h = exos_fd_server_handle(fd, &is_dir);
 	if (h < 0)
 		return h == -ESPIPE ? 0 : h; /* a pipe or the console: nothing to keep */
+	if (need_window() < 0)
+		return -EIO;
 	WIN[FS_PATH1] = '\0';
 	return exos_fs_call(FS_CHMOD, h, mode, 1);
 }
@@ -413,7 +419,7 @@ long exos_utimensat(long dirfd, const char *path, const struct timespec *times, 
 		start = exos_fd_server_handle(dirfd, &is_dir);
 		if (start < 0)
 			return start == -ESPIPE ? 0 : start;
-		if (!connected && connect_window() < 0)
+		if (need_window() < 0)
 			return -EIO;
 		WIN[FS_PATH1] = '\0';
 	}
@@ -458,6 +464,8 @@ long exos_fchdir(long fd)
 		return h == -ESPIPE ? -ENOTDIR : h;
 	if (!is_dir)
 		return -ENOTDIR;
+	if (need_window() < 0)
+		return -EIO;
 	WIN[FS_PATH1] = '.';
 	WIN[FS_PATH1 + 1] = '\0';
 	return cwd_to(h);
@@ -549,7 +557,15 @@ long exos_sendfile(long out, long in, long *offset, unsigned long count)
 
 /* ---- processes ---- */
 
-void exos_fs_fork(unsigned long child_env, uint32_t child)
+/* Server-side slots for a process's entry (read) and inbox (read-write), granted by us; -1 when not. */
+static void grant_proc_pages(uint32_t entry_slot, uint32_t inbox_slot, long *e, long *i)
+{
+	long env = exos_fsd_env_slot();
+	*e = sys_cap_grant(entry_slot, (unsigned long)env, EXO_RIGHT_R);
+	*i = sys_cap_grant(inbox_slot, (unsigned long)env, EXO_RIGHT_R | EXO_RIGHT_W);
+}
+
+void exos_fs_fork(unsigned long child_env, uint32_t child, uint32_t entry_slot, uint32_t inbox_slot)
 {
 	long slot = exos_fsd_env_slot();
 	if (!exos_fsd_id() || slot <= 0)
@@ -557,7 +573,25 @@ void exos_fs_fork(unsigned long child_env, uint32_t child)
 	struct exo_grant_op g = {(uint32_t)slot, (uint32_t)slot, EXO_RIGHT_GRANT, 0};
 	if (sys_cap_grant_batch(child_env, &g, 1) < 0)
 		return;
-	exos_fs_call(FS_FORK, child, 0, 0);
+	long e, i;
+	grant_proc_pages(entry_slot, inbox_slot, &e, &i);
+	exos_fs_call(FS_FORK, child, e < 0 ? 0 : e, i < 0 ? 0 : i);
+}
+
+void exos_fs_register(uint32_t entry_slot, uint32_t inbox_slot)
+{
+	if (!exos_fsd_id() || exos_fsd_env_slot() <= 0)
+		return;
+	long e, i;
+	grant_proc_pages(entry_slot, inbox_slot, &e, &i);
+	exos_fs_call(FS_PROC, e < 0 ? 0 : e, i < 0 ? 0 : i, 0);
+}
+
+long exos_fs_kill(long pid, long sig)
+{
+	if (!exos_fsd_id())
+		return -ESRCH;
+	return exos_fs_call(FS_KILL, pid, sig, 0);
 }
 
 void exos_fs_after_fork(void) { connected = 0; /* the window is the parent's; ours is made when needed */ }

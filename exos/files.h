@@ -45,7 +45,11 @@ long exos_sfile_setfl(long h, long flags);
 void exos_sfile_close(long h);
 
 /* fork (parent: before the child runs; child: first thing), exit, and execve's handoff. */
-void exos_fs_fork(unsigned long child_env, uint32_t child);
+void exos_fs_fork(unsigned long child_env, uint32_t child, uint32_t entry_slot, uint32_t inbox_slot);
+/* The process table the server keeps: our entry (read) and inbox (to post signals) for it. */
+void exos_fs_register(uint32_t entry_slot, uint32_t inbox_slot);
+/* kill beyond our own family, through the server's table: 0, -ESRCH. */
+long exos_fs_kill(long pid, long sig);
 void exos_fs_after_fork(void);
 void exos_fs_exit(void);
 void exos_fs_export(struct exos_exec_handoff *h);

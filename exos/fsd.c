@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <exos/api.h>
@@ -154,7 +155,28 @@ static struct client {
 	uint32_t id;                  /* 0: none */
 	uint32_t nwin;                /* window pages bound (0: no window yet) */
 	uint32_t win[FS_WIN_PAGES];   /* our capabilities for them */
+	uint32_t entry, inbox;        /* our capabilities for its process entry (R) and signal inbox (R/W); 0: none */
 } clients[NCLIENT];
+
+/* Where we see client slot s's process entry and signal inbox. */
+#define FSD_ENTRY_VIEWS 0x7E9000000000UL
+#define FSD_INBOX_VIEWS 0x7E9100000000UL
+static const struct exos_proc *entry_view(int s) { return (const struct exos_proc *)(FSD_ENTRY_VIEWS + s * 4096UL); }
+static volatile uint64_t *inbox_view(int s) { return (volatile uint64_t *)(FSD_INBOX_VIEWS + s * 4096UL); }
+
+static void proc_drop(struct client *c)
+{
+	int s = (int)(c->id & 0xFF);
+	if (c->entry) {
+		sys_unbind(EXO_CAP_SELF, (uint64_t)entry_view(s));
+		sys_cap_drop(c->entry);
+	}
+	if (c->inbox) {
+		sys_unbind(EXO_CAP_SELF, (uint64_t)inbox_view(s));
+		sys_cap_drop(c->inbox);
+	}
+	c->entry = c->inbox = 0;
+}
 
 static struct memfs fs;
 
@@ -277,6 +299,7 @@ static void client_gone(struct client *c)
 		if (ofiles[h].node && holds(&ofiles[h], c->id))
 			hold_drop(&ofiles[h], c->id);
 	window_drop(c);
+	proc_drop(c);
 	c->id = 0;
 }
 
@@ -470,14 +493,37 @@ static long do_two_paths(uint32_t id, char *win, int op, long h1, long h2)
 	return op == FS_RENAME ? memfs_rename(&fs, d1, path1, d2, path2) : memfs_link(&fs, d1, path1, d2, path2);
 }
 
-static long do_fork(uint32_t id, long child)
+static int window_cap_ok(uint32_t caller, long slot);
+static int granted_by(uint32_t caller, long slot, unsigned rights);
+
+/* Take (entry, inbox) capabilities the caller granted us for process c, and bind them where we look. */
+static long take_proc(uint32_t caller, struct client *c, long entry, long inbox)
+{
+	int s = (int)(c->id & 0xFF);
+	if (!granted_by(caller, entry, EXO_RIGHT_R) || !granted_by(caller, inbox, EXO_RIGHT_R | EXO_RIGHT_W))
+		return -EINVAL;
+	proc_drop(c);
+	if (sys_bind(EXO_CAP_SELF, (uint64_t)entry_view(s), (unsigned long)entry, EXO_PROT_R) < 0)
+		return -EINVAL;
+	c->entry = (uint32_t)entry;
+	if (sys_bind(EXO_CAP_SELF, (uint64_t)inbox_view(s), (unsigned long)inbox, EXO_PROT_R | EXO_PROT_W) < 0) {
+		proc_drop(c);
+		return -EINVAL;
+	}
+	c->inbox = (uint32_t)inbox;
+	return 0;
+}
+
+static long do_fork(uint32_t id, long child, long entry, long inbox)
 {
 	uint32_t cid = (uint32_t)child;
-	if ((cid & 0xFF) >= NCLIENT || exo_info->env_id[cid & 0xFF] != cid)
+	if ((cid & 0xFF) >= NCLIENT || exo_info->env_id[cid & 0xFF] != cid || cid == id)
 		return -ESRCH;
 	struct client *c = client_of(cid);
 	if (!c)
 		return -ESRCH;
+	if (entry || inbox)
+		take_proc(id, c, entry, inbox);
 	for (uint32_t h = 0; h < nofiles; h++)
 		if (ofiles[h].node && holds(&ofiles[h], id) && hold_add(&ofiles[h], cid) < 0)
 			return -ENOMEM;
@@ -560,27 +606,171 @@ static long do_statfs(char *win)
 	return 0;
 }
 
-/* Is slot a page capability (R/W) that the caller's environment granted us, and no window's yet? */
-static int window_cap_ok(uint32_t caller, long slot)
+/* Is slot a page capability with rights that the caller's environment granted us, and not in use here yet? */
+static int granted_by(uint32_t caller, long slot, unsigned rights)
 {
 	if (slot <= 0 || slot >= EXO_NCAPS)
 		return 0;
 	const volatile struct exo_cap *cap = &EXO_CAP_TABLE[slot];
-	if (cap->type != EXO_CAP_PAGE || (cap->rights & (EXO_RIGHT_R | EXO_RIGHT_W)) != (EXO_RIGHT_R | EXO_RIGHT_W) ||
-	    cap->parent == EXO_CAPID_NIL || cap->parent / EXO_NCAPS != (caller & 0xFF))
+	if (cap->type != EXO_CAP_PAGE || (cap->rights & rights) != rights || cap->parent == EXO_CAPID_NIL ||
+	    cap->parent / EXO_NCAPS != (caller & 0xFF))
 		return 0;
-	for (int s = 0; s < NCLIENT; s++)
+	for (int s = 0; s < NCLIENT; s++) {
 		for (uint32_t i = 0; i < clients[s].nwin; i++)
 			if (clients[s].win[i] == (uint32_t)slot)
 				return 0;
+		if (clients[s].entry == (uint32_t)slot || clients[s].inbox == (uint32_t)slot)
+			return 0;
+	}
 	return 1;
 }
+
+static int window_cap_ok(uint32_t caller, long slot) { return granted_by(caller, slot, EXO_RIGHT_R | EXO_RIGHT_W); }
 
 /*
  * FS_HELLO (a = FS_WIN_PAGES, b = the slot, in our table, of the window's
  * first page, which lists all FS_WIN_PAGES slots at its start): bind the
  * client's window here. A client saying hello again gets its new window.
  */
+/* ---- the process table: signals to any process, and /proc ---- */
+
+static int proc_known(int s)
+{
+	return clients[s].id && clients[s].entry && exo_info->env_id[s] == clients[s].id &&
+	       entry_view(s)->state == EXOS_PROC_RUNNING;
+}
+
+/* Post sig to the processes pid names (> 0: that one; -1: all but the caller; < -1: group -pid). */
+static long do_kill(uint32_t caller, long pid, long sig)
+{
+	if (sig < 0 || sig >= 65)
+		return -EINVAL;
+	int found = 0;
+	for (int s = 0; s < NCLIENT; s++) {
+		if (!proc_known(s) || !clients[s].inbox)
+			continue;
+		uint32_t id = clients[s].id;
+		int hit = pid > 0 ? id == (uint32_t)pid : pid == -1 ? id != caller : entry_view(s)->pgid == (uint32_t)-pid;
+		if (!hit)
+			continue;
+		found = 1;
+		if (sig)
+			__atomic_fetch_or(inbox_view(s), 1ULL << (sig - 1), __ATOMIC_SEQ_CST);
+	}
+	return found ? 0 : -ESRCH;
+}
+
+/*
+ * /proc: a directory of the file system that the server rewrites from its
+ * table just before a call names a path under it: /proc/<pid>/{stat,
+ * status,cmdline} for each process, /proc/self, uptime, meminfo, mounts.
+ * What a process wrote in its own entry (its name, its arguments) is read
+ * with bounds and shown as text, nothing more.
+ */
+static void proc_put(const char *path, const char *text, size_t len)
+{
+	struct mnode *n;
+	if (memfs_open(&fs, NULL, path, O_CREAT | O_WRONLY | O_TRUNC, 0444, &n) < 0)
+		return;
+	memfs_write(&fs, n, 0, text, len);
+	memfs_release(&fs, n);
+}
+
+/* A process's name, safe to print: at most 15 characters, no ')' or control characters. */
+static void proc_name(const struct exos_proc *e, char *out)
+{
+	int k = 0;
+	for (int i = 0; i < 15 && i < (int)sizeof(e->name) && e->name[i]; i++)
+		out[k++] = e->name[i] == ')' || (unsigned char)e->name[i] < 0x20 ? '_' : e->name[i];
+	out[k] = '\0';
+}
+
+static void proc_one(int s, char *buf, size_t size)
+{
+	const struct exos_proc *e = entry_view(s);
+	uint32_t pid = clients[s].id;
+	char name[16], path[64];
+	proc_name(e, name);
+	uint64_t start = e->start_tick * 100 / (exo_info->tick_hz ? exo_info->tick_hz : 100); /* in 1/100 s */
+	snprintf(path, sizeof path, "/proc/%u", pid);
+	memfs_mkdir(&fs, NULL, path, 0555);
+	int n = snprintf(buf, size, "%u (%s) R %u %u %u 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0\n", pid, name, e->ppid,
+			 e->pgid, e->sid, (unsigned long long)start);
+	snprintf(path, sizeof path, "/proc/%u/stat", pid);
+	proc_put(path, buf, (size_t)n);
+	n = snprintf(buf, size, "Name:\t%s\nState:\tR (running)\nPid:\t%u\nPPid:\t%u\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
+		     name, pid, e->ppid);
+	snprintf(path, sizeof path, "/proc/%u/status", pid);
+	proc_put(path, buf, (size_t)n);
+	uint32_t len = e->cmdline_len < sizeof(e->cmdline) ? e->cmdline_len : sizeof(e->cmdline);
+	memcpy(buf, e->cmdline, len);
+	snprintf(path, sizeof path, "/proc/%u/cmdline", pid);
+	proc_put(path, buf, len);
+}
+
+/* Take away /proc/<pid> of the processes that ended. */
+static void proc_prune(void)
+{
+	struct mnode *dir;
+	if (memfs_lookup(&fs, NULL, "/proc", 1, &dir) < 0)
+		return;
+	char path[64];
+	for (uint32_t i = 0; i < dir->nent;) {
+		const char *name = dir->ent[i].name;
+		char *end;
+		unsigned long pid = strtoul(name, &end, 10);
+		int s = (int)(pid & 0xFF);
+		if (*end || end == name || (s < NCLIENT && proc_known(s) && clients[s].id == pid)) {
+			i++;
+			continue;
+		}
+		static const char *const files[] = {"stat", "status", "cmdline"};
+		for (int f = 0; f < 3; f++) {
+			snprintf(path, sizeof path, "/proc/%lu/%s", pid, files[f]);
+			memfs_unlink(&fs, NULL, path, 0);
+		}
+		snprintf(path, sizeof path, "/proc/%lu", pid);
+		if (memfs_unlink(&fs, NULL, path, 1) < 0)
+			i++; /* something else was put there: leave it */
+	}
+}
+
+static void proc_refresh(uint32_t caller)
+{
+	static char buf[EXOS_PROC_CMDLINE_MAX + 256];
+	memfs_add_dir(&fs, "/proc", 0555);
+	proc_prune();
+	for (int s = 0; s < NCLIENT; s++)
+		if (proc_known(s))
+			proc_one(s, buf, sizeof buf);
+	char self[16];
+	snprintf(self, sizeof self, "%u", caller);
+	memfs_unlink(&fs, NULL, "/proc/self", 0);
+	memfs_symlink(&fs, self, NULL, "/proc/self");
+	uint64_t ns = exos_now_ns();
+	int n = snprintf(buf, sizeof buf, "%llu.%02llu 0.00\n", (unsigned long long)(ns / 1000000000ULL),
+			 (unsigned long long)(ns / 10000000ULL % 100));
+	proc_put("/proc/uptime", buf, (size_t)n);
+	n = snprintf(buf, sizeof buf, "MemTotal:\t%llu kB\nMemFree:\t%llu kB\nMemAvailable:\t%llu kB\n",
+		     (unsigned long long)exo_info->total_pages * 4, (unsigned long long)exo_info->free_pages * 4,
+		     (unsigned long long)exo_info->free_pages * 4);
+	proc_put("/proc/meminfo", buf, (size_t)n);
+	static const char mounts[] = "rootfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\n";
+	proc_put("/proc/mounts", mounts, sizeof mounts - 1);
+}
+
+/* Does this call name a path under /proc (absolute, or from a directory handle inside it)? */
+static int names_proc(const char *win, long op, long dirh, uint32_t id)
+{
+	if (op != FS_OPEN && op != FS_STAT && op != FS_READLINK)
+		return 0;
+	if (!memcmp(win + FS_PATH1, "/proc", 5) && (win[FS_PATH1 + 5] == '/' || win[FS_PATH1 + 5] == '\0'))
+		return 1;
+	struct mnode *d, *proc;
+	return win[FS_PATH1] != '/' && dir_of(dirh, id, &d) == 0 && d && memfs_lookup(&fs, NULL, "/proc", 1, &proc) == 0 &&
+	       (d == proc || d->parent == proc);
+}
+
 static long take_window(struct client *c, long n, long first)
 {
 	if (n != FS_WIN_PAGES)
@@ -616,6 +806,8 @@ static long fsd_call(uint32_t caller, long op, long a, long b, long c)
 	if (!cl->nwin)
 		return -EPERM; /* no window yet: nothing to take arguments from */
 	char *win = win_of(caller);
+	if (names_proc(win, op, a, caller))
+		proc_refresh(caller);
 	switch (op) {
 	case FS_OPEN:
 		return do_open(caller, win, a, b, c);
@@ -647,7 +839,11 @@ static long fsd_call(uint32_t caller, long op, long a, long b, long c)
 	case FS_DUP_HOLD:
 		return do_handle_op(caller, win, (int)op, a, b);
 	case FS_FORK:
-		return do_fork(caller, a);
+		return do_fork(caller, a, b, c);
+	case FS_PROC:
+		return take_proc(caller, cl, a, b);
+	case FS_KILL:
+		return do_kill(caller, a, b);
 	case FS_STATFS:
 		return do_statfs(win);
 	default:
@@ -737,6 +933,8 @@ int exos_fsd_main(int argc, char **argv, char **envp)
 	if (memfs_init(&fs, budget, FSD_MAX_NODES, block_alloc, block_free, now_ns) < 0)
 		sys_exit(120);
 	fill_from_archive();
+	memfs_add_dir(&fs, "/proc", 0555);
+	memfs_add_dir(&fs, "/tmp", 01777);
 	client_of(fsd_first_client);
 	if (exos_lrpc_serve(FS_SERVICE, fsd_call) < 0)
 		sys_exit(121);

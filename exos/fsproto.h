@@ -52,10 +52,12 @@ enum fs_op {
 	FS_CHMOD,     /* a: dir handle, b: mode, c: 1 to follow; path 1 (empty: a is the file itself) */
 	FS_UTIMENS,   /* a: dir handle, b: 1 to follow; path 1 (empty: a itself); 2 int64 ns at FS_DATA (-1: keep) */
 	FS_GETCWD,    /* a: directory handle: its absolute path at FS_DATA; the length */
-	FS_FORK,      /* a: the child's pid: it holds what the caller holds, and is a client */
+	FS_FORK,      /* a: the child's pid: it holds what the caller holds, and is a client; b, c: as FS_PROC, for it */
 	FS_SETFL,     /* a: handle, b: O_APPEND or 0 */
 	FS_STATFS,    /* fs_statfs at FS_DATA */
 	FS_DUP_HOLD,  /* a: handle: nothing (the caller holds it once however many descriptors name it) */
+	FS_PROC,      /* a, b: our slots (granted by the caller) of its process entry (R) and signal inbox (R/W) */
+	FS_KILL,      /* a: pid (> 0), -1 (all but the caller) or -pgid; b: signal (0: only ask). 0 or -ESRCH */
 };
 
 /* What FS_OPEN, FS_FSTAT and FS_STAT say about a file. */

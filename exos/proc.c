@@ -127,6 +127,23 @@ long exos_proc_init(const char *name)
 	return 0;
 }
 
+void exos_proc_set_cmdline(int argc, char **argv)
+{
+	struct exos_proc *p = self_entry();
+	uint32_t n = 0;
+	for (int i = 0; i < argc && argv[i]; i++) {
+		size_t k = strlen(argv[i]) + 1;
+		if (n + k > sizeof(p->cmdline))
+			break;
+		memcpy(p->cmdline + n, argv[i], k);
+		n += (uint32_t)k;
+	}
+	p->cmdline_len = n;
+}
+
+/* The file server keeps the table of every process (for /proc and kill): tell it where ours is. */
+void exos_proc_register(void) { exos_fs_register(self_entry_slot, self_inbox_slot); }
+
 /* ---- across execve: the process stays, the program changes ---- */
 
 static const char *base_name(const char *path)
@@ -211,6 +228,8 @@ static long make_child_entry(const struct child *c)
 	*e = (struct exos_proc){.pid = pid, .ppid = me->pid, .pgid = me->pgid, .sid = me->sid,
 				.state = EXOS_PROC_RUNNING, .start_tick = exo_info->ticks};
 	memcpy(e->name, me->name, sizeof(e->name));
+	memcpy(e->cmdline, me->cmdline, sizeof(e->cmdline));
+	e->cmdline_len = me->cmdline_len;
 	return s;
 }
 
@@ -239,7 +258,7 @@ static long give_entries(unsigned long env, uint32_t pid, uint32_t entry, uint32
 /* From here on we may only read the child's entry: keep a read-only capability, drop the one we made it with. */
 static long keep_read_only(const struct child *c, uint32_t entry)
 {
-	long ro = sys_cap_grant(entry, EXO_CAP_SELF, EXO_RIGHT_R);
+	long ro = sys_cap_grant(entry, EXO_CAP_SELF, EXO_RIGHT_R | EXO_RIGHT_GRANT); /* GRANT: for the file server */
 	if (ro < 0)
 		return exos_errno(ro);
 	sys_bind(EXO_CAP_SELF, (uint64_t)child_view(c), (unsigned long)ro, EXO_PROT_R);
@@ -300,7 +319,7 @@ static __attribute__((noinline)) long fork_finish(struct child *c, long env, lon
 	}
 	c->entry = (uint32_t)ro;
 	exos_fd_fork(c->pid); /* the child holds our pipe ends from its first instruction */
-	exos_fs_fork(c->env, c->pid); /* ... and our open files and working directory */
+	exos_fs_fork(c->env, c->pid, c->entry, c->inbox); /* ... our open files and working directory */
 	uint64_t rsp = (((uint64_t)ctx - 512) & ~15UL) - 8;
 	if (sys_env_start((unsigned long)env, (unsigned long)exos_fork_child_entry, rsp, (unsigned long)ctx) < 0) {
 		undo_fork(c, env, ro);
@@ -569,11 +588,42 @@ long exos_kill(long pid, long sig)
 		if (sig && parent_inbox_slot)
 			post((volatile uint64_t *)EXOS_PARENT_INBOX_VA, (int)sig);
 	}
+	if (pid == -1 || (pid < -1 && !found) || (pid > 0 && !found)) { /* beyond our family: the table's keeper */
+		long r = exos_fs_kill(pid, sig);
+		found |= r == 0;
+		if (r == -EPERM && !found)
+			return -EPERM;
+	}
 	if (!found)
 		return -ESRCH;
 	if (self_hit && sig)
 		exos_signal_raise((int)sig); /* acted on when this call returns */
 	return 0;
+}
+
+/*
+ * reboot(2): power off, halt and restart all end every process (the file
+ * server's table reaches them all: SIGKILL, acted on at their next ExOS
+ * call), then this one; when no environment is left the kernel powers the
+ * machine off. exo cannot restart a machine, so RESTART powers off too.
+ */
+long exos_reboot(unsigned long magic1, unsigned long magic2, unsigned long cmd)
+{
+	if (magic1 != 0xfee1deadUL || (magic2 != 672274793UL && magic2 != 85072278UL && magic2 != 369367448UL &&
+				       magic2 != 537993216UL))
+		return -EINVAL;
+	switch (cmd) {
+	case 0x4321FEDCUL: /* LINUX_REBOOT_CMD_POWER_OFF */
+	case 0xCDEF0123UL: /* HALT */
+	case 0x01234567UL: /* RESTART */
+		exos_kill(-1, SIGKILL);
+		exos_exit(0);
+	case 0x89ABCDEFUL: /* CAD_ON */
+	case 0x00000000UL: /* CAD_OFF */
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 long exos_tkill(long tid, long sig)

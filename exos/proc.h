@@ -65,4 +65,10 @@ long exos_tkill(long tid, long sig);
 uint64_t exos_proc_take_inbox(void);
 int exos_proc_inbox_waiting(void);
 
+long exos_reboot(unsigned long magic1, unsigned long magic2, unsigned long cmd);
+/* The process's arguments, for /proc/<pid>/cmdline (start-up and execve). */
+void exos_proc_set_cmdline(int argc, char **argv);
+/* The first process: tell the file server where our entry and inbox are (forked ones are told by their parent). */
+void exos_proc_register(void);
+
 #endif

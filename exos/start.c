@@ -101,6 +101,7 @@ static __attribute__((noreturn)) void start_execd(unsigned long *sp)
 		start_failed();
 	exos_fd_import(h);
 	exos_exec_handoff_release(); /* the old program's pages go now */
+	exos_proc_set_cmdline((int)sp[0], (char **)&sp[1]);
 	__libc_start_main(main, (int)sp[0], (char **)&sp[1], _init, _fini, 0);
 	__builtin_unreachable();
 }
@@ -130,6 +131,11 @@ void __exos_start_c(char *cmdline, unsigned long *sp)
 	long r = core_init();
 	if (r == 0)
 		r = exos_proc_init(program_name(argc ? argv[0] : ""));
+	if (r == 0) {
+		exos_proc_set_cmdline(argc, argv);
+		if (fsd == 0)
+			exos_proc_register();
+	}
 	if (r == 0 && fsd < 0) {
 		static const char msg[] = "exos: the file server did not start: file calls will fail with EIO\n";
 		sys_cputs(msg, sizeof(msg) - 1);

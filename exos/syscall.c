@@ -242,6 +242,8 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 		return exos_fstatfs(a1, (struct statfs *)a2);
 	case SYS_sendfile:
 		return exos_sendfile(a1, a2, (long *)a3, (unsigned long)a4);
+	case SYS_reboot:
+		return exos_reboot((unsigned long)a1, (unsigned long)a2, (unsigned long)a3);
 	case SYS_fsync:
 	case SYS_fdatasync:
 	case SYS_sync:

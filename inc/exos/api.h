@@ -52,6 +52,7 @@ long exos_lrpc_call(uint32_t pid, unsigned index, long a, long b, long c, long d
  */
 #define EXOS_PROCTAB_VA 0x7E0000000000UL
 #define EXOS_PROCTAB_ENTRIES 256
+#define EXOS_PROC_CMDLINE_MAX 1024
 
 enum exos_proc_state {
 	EXOS_PROC_RUNNING = 1,
@@ -66,6 +67,9 @@ struct exos_proc {
 	int32_t status;  /* wait status: exit code << 8, or the signal that ended it */
 	uint64_t start_tick;
 	char name[32];
+	/* The program's arguments, each ending in NUL (what /proc/<pid>/cmdline shows), cmdline_len bytes. */
+	uint32_t cmdline_len;
+	char cmdline[EXOS_PROC_CMDLINE_MAX];
 };
 
 static inline struct exos_proc *exos_proc_entry(uint32_t pid)
