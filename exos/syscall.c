@@ -323,7 +323,7 @@ static long exos_reflected(struct exo_regs *r)
 	exos_thread_reflect_enter();
 	long v = __exos_syscall((long)r->rax, (long)r->rdi, (long)r->rsi, (long)r->rdx, (long)r->r10, (long)r->r8,
 				(long)r->r9);
-	return exos_thread_reflect_leave(v); /* the frame may now resume another thread */
+	return exos_thread_reflect_leave((long)r->rax, v); /* the frame may now resume another thread */
 }
 
 long exos_syscall_init(void) { return exo_set_syscall_handler(exos_reflected); }

@@ -343,14 +343,15 @@ static void resume_without_stack(struct exo_upcall *u, long v)
 	sys_upcall_resume(u);
 }
 
-long exos_thread_reflect_leave(long v)
+long exos_thread_reflect_leave(long n, long v)
 {
 	in_reflect--;
-	struct exo_upcall *u = exo_upcall_current();
 	if (!switch_due && !(exos_thread_preempt_wanted && nlive > 1)) {
-		resume_without_stack(u, v);
+		if (n == SYS_munmap)
+			resume_without_stack(exo_upcall_current(), v);
 		return v;
 	}
+	struct exo_upcall *u = exo_upcall_current();
 	if (u->regs.rax == SYS_munmap)
 		resume_without_stack(u, v); /* it runs on to its exit before any other thread */
 	u->regs.rax = (uint64_t)v;

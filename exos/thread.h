@@ -26,14 +26,14 @@ void exos_thread_pause(void);
  * of the outermost ExOS call while exos_thread_preempt_wanted is set (a
  * preemption that came while the thread was inside ExOS). The reflected-call
  * handler brackets its work with exos_thread_reflect_enter() and
- * exos_thread_reflect_leave(v): the latter returns the rax to resume with,
+ * exos_thread_reflect_leave(n, v) (n: the call's number, v: its result): the latter returns the rax to resume with,
  * having switched the upcall frame to another thread when the call blocked,
  * yielded or ended its thread.
  */
 extern volatile int exos_thread_preempt_wanted;
 void exos_thread_preempt_point(void);
 void exos_thread_reflect_enter(void);
-long exos_thread_reflect_leave(long v);
+long exos_thread_reflect_leave(long n, long v);
 
 /* fork: the child keeps only the thread that called fork. */
 void exos_thread_after_fork(void);
