@@ -23,6 +23,9 @@ long exos_mremap(unsigned long old, unsigned long old_len, unsigned long new_len
 
 /* Set the thread pointer to the one this process set last (a forked child starts without). */
 void exos_tls_restore(void);
+/* The running thread's pointer (FS base) as ExOS set it; set it (0, or -EPERM for a bad address). */
+unsigned long exos_tls_get(void);
+long exos_tls_set(unsigned long addr);
 
 /* Nanoseconds since boot, from the TSC and its calibrated rate (no kernel call). */
 static inline uint64_t exos_now_ns(void)

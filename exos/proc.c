@@ -28,6 +28,7 @@
 #include "files.h"
 #include "proc.h"
 #include "signal.h"
+#include "thread.h"
 #include "vm.h"
 
 #define MAX_CHILDREN 64
@@ -271,6 +272,7 @@ static long child_after_fork(void)
 	exos_vm_after_fork();
 	exos_fs_after_fork();
 	exos_signal_after_fork();
+	exos_thread_after_fork(); /* only the calling thread goes on */
 	memset(children, 0, sizeof(children));
 	parent_entry_slot = self_entry_slot; /* the parent gave us its entry and inbox at its own slot numbers */
 	parent_inbox_slot = self_inbox_slot;

@@ -52,6 +52,15 @@ volatile int exos_signal_attention; /* (pending & ~blocked) || a timer: kept by 
 /* Recompute the hint every system call's way out tests (after any change to pending, blocked or the timer). */
 static void attention(void) { exos_signal_attention = (pending & ~blocked) || alarm_at_ns; }
 
+/* Threads (thread.c): the mask is each thread's; the running thread's is `blocked`. */
+uint64_t exos_signal_mask(void) { return blocked; }
+
+void exos_signal_set_mask(uint64_t mask)
+{
+	blocked = mask & ~UNBLOCKABLE;
+	attention();
+}
+
 /* What a signal does when nobody handles it. */
 enum { ACT_TERM, ACT_IGNORE, ACT_STOP };
 static int default_action(int sig)

@@ -34,6 +34,9 @@ static inline int exos_signal_maybe(void)
 	return exos_signal_attention ||
 	       (exos_inbox_env == ((const volatile struct exo_envinfo *)EXO_ENVINFO_VA)->id && *exos_inbox_word);
 }
+/* The running thread's signal mask, saved and restored by thread switches (thread.c). */
+uint64_t exos_signal_mask(void);
+void exos_signal_set_mask(uint64_t mask);
 /* Collect what arrived: the inbox, an expired timer. */
 void exos_signal_poll(void);
 /* Deliver what is pending and not blocked. 0: nothing; bit 0: something; bit 1: a handler without SA_RESTART. */

@@ -24,6 +24,7 @@
 #include "misc.h"
 #include "proc.h"
 #include "signal.h"
+#include "thread.h"
 #include "vm.h"
 
 #define ARCH_SET_FS 0x1002
@@ -59,7 +60,7 @@ static long do_nanosleep(const struct timespec *req, struct timespec *rem)
 			}
 			return -EINTR;
 		}
-		sys_yield();
+		exos_thread_pause(); /* other threads of the process run meanwhile */
 	}
 	if (rem)
 		rem->tv_sec = rem->tv_nsec = 0;
@@ -78,26 +79,29 @@ unsigned long exo_tls_base(void) { return fs_base; }
 /* A forked child starts with FS base 0: set it to the value it had in the parent (our copy of fs_base). */
 void exos_tls_restore(void)
 {
-	if (!fs_base)
-		return;
+	if (fs_base)
+		exos_tls_set(fs_base);
+}
+
+unsigned long exos_tls_get(void) { return fs_base; }
+
+long exos_tls_set(unsigned long addr)
+{
+	if (addr >= USER_TOP)
+		return -EPERM;
 	if (exo_info->cpu_features & EXO_CPU_FSGSBASE)
-		__asm__ volatile("wrfsbase %0" : : "r"(fs_base) : "memory");
-	else
-		sys_set_fs_base(fs_base);
+		__asm__ volatile("wrfsbase %0" : : "r"(addr) : "memory");
+	else if (sys_set_fs_base(addr) < 0)
+		return -EPERM;
+	fs_base = addr;
+	return 0;
 }
 
 static long do_arch_prctl(long code, unsigned long addr)
 {
 	switch (code) {
 	case ARCH_SET_FS:
-		if (addr >= USER_TOP)
-			return -EPERM;
-		if (exo_info->cpu_features & EXO_CPU_FSGSBASE)
-			__asm__ volatile("wrfsbase %0" : : "r"(addr) : "memory");
-		else if (sys_set_fs_base(addr) < 0)
-			return -EPERM;
-		fs_base = addr;
-		return 0;
+		return exos_tls_set(addr);
 	case ARCH_GET_FS:
 		if (!exos_user_ok((void *)addr, sizeof(unsigned long), 1))
 			return -EFAULT;
@@ -146,6 +150,7 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 	case SYS_ioctl:
 		return exos_ioctl(a1, (unsigned long)a2, (unsigned long)a3);
 	case SYS_exit:
+		return exos_thread_exit((int)a1); /* one thread; the process when it is the last */
 	case SYS_exit_group:
 		exos_exit((int)a1);
 	case SYS_getuid:
@@ -264,8 +269,13 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 	case SYS_fcntl:
 		return exos_fcntl(a1, a2, a3);
 	case SYS_sched_yield:
-		sys_yield();
-		return 0;
+		return exos_sched_yield();
+	case SYS_clone:
+		return exos_clone((unsigned long)a1, (unsigned long)a2, (int *)a3, (int *)a4, (unsigned long)a5);
+	case SYS_futex:
+		return exos_futex((int *)a1, a2, a3, (unsigned long)a4, (int *)a5, a6);
+	case SYS_membarrier:
+		return exos_membarrier(a1, a2);
 	case SYS_fork:
 	case SYS_vfork:
 		return exos_fork();
@@ -276,9 +286,9 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 	case SYS_kill:
 		return exos_kill(a1, a2);
 	case SYS_tkill:
-		return exos_tkill(a1, a2);
+		return exos_thread_tkill(a1, a2);
 	case SYS_tgkill:
-		return a1 == exos_getpid() ? exos_tkill(a2, a3) : (a1 > 0 ? -ESRCH : -EINVAL);
+		return exos_tgkill(a1, a2, a3);
 	case SYS_rt_sigaction:
 		return exos_rt_sigaction(a1, (const void *)a2, (void *)a3, (unsigned long)a4);
 	case SYS_rt_sigprocmask:
@@ -319,8 +329,10 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 		return exos_mremap((unsigned long)a1, (unsigned long)a2, (unsigned long)a3, a4, (unsigned long)a5);
 	case SYS_arch_prctl:
 		return do_arch_prctl(a1, (unsigned long)a2);
-	case SYS_set_tid_address: /* no threads yet: nobody is told when this one ends */
+	case SYS_set_tid_address:
+		return exos_set_tid_address((int *)a1);
 	case SYS_gettid:
+		return exos_gettid();
 	case SYS_getpid:
 		return exos_getpid();
 	case SYS_getppid:
@@ -330,11 +342,16 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 	}
 }
 
-/* Signals pending are acted on as every call returns (a cheap test first: usually nothing is). */
+/*
+ * Signals pending are acted on as every call returns (a cheap test first: usually nothing is).
+ * A preemption of the thread that came while it was inside ExOS is made as its outermost call ends.
+ */
 long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	exos_vm_busy++;
 	long r = dispatch(n, a1, a2, a3, a4, a5, a6);
+	if (exos_thread_preempt_wanted && exos_vm_busy == 1)
+		exos_thread_preempt_point();
 	if (--exos_vm_busy == 0)
 		exos_vm_give_back(); /* a revocation request that came during the call (usually none: cheap) */
 	if (exos_signal_maybe())
@@ -345,8 +362,10 @@ long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6
 /* A reflected `syscall`: Linux's registers in, the result in rax. */
 static long exos_reflected(struct exo_regs *r)
 {
-	return __exos_syscall((long)r->rax, (long)r->rdi, (long)r->rsi, (long)r->rdx, (long)r->r10, (long)r->r8,
-			      (long)r->r9);
+	exos_thread_reflect_enter();
+	long v = __exos_syscall((long)r->rax, (long)r->rdi, (long)r->rsi, (long)r->rdx, (long)r->r10, (long)r->r8,
+				(long)r->r9);
+	return exos_thread_reflect_leave((long)r->rax, v); /* the frame may now resume another thread */
 }
 
 long exos_syscall_init(void) { return exo_set_syscall_handler(exos_reflected); }

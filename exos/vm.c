@@ -747,6 +747,7 @@ void exos_vm_give_back(void)
 		return;
 	uint64_t want = revoke_wanted, given = 0;
 	revoke_wanted = 0;
+	exos_vm_busy++; /* the page map changes: no thread preemption (thread.c) and no nested give-back */
 	struct exos_vpage *map = exos_pagemap_table();
 	for (unsigned long i = 0; i < exos_pagemap_size() && given < want;) {
 		if (map[i].vpn && zero_and_ours(&map[i])) {
@@ -757,6 +758,7 @@ void exos_vm_give_back(void)
 		}
 	}
 	revoke_given += given;
+	exos_vm_busy--;
 }
 
 uint64_t exos_vm_pages_given_back(void) { return revoke_given; }

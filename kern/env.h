@@ -51,6 +51,7 @@ struct env {
 	bool revoke_notified;         /* the revocation upcall for the pending request was delivered */
 	bool prologue_pending;        /* one of its slots began: deliver the prologue upcall */
 	bool epilogue_pending;        /* its slot is about to end: deliver the epilogue upcall */
+	bool shared_prologue;         /* sched_prologue(1): a prologue also when a shared slot begins with it */
 	uint32_t nslots;              /* time-vector slots it owns */
 	uint32_t overrun_streak;      /* owned slots in a row it did not yield by the end of */
 	/* Protected control transfer. */

@@ -121,6 +121,14 @@ long kc_slot_alloc(unsigned long slot)
 	return cs;
 }
 
+long kc_sched_prologue(unsigned long on)
+{
+	if (on > 1)
+		return -EXO_EINVAL;
+	self()->shared_prologue = on;
+	return 0;
+}
+
 long kc_env_status(unsigned long env)
 {
 	struct env *t;

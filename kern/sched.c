@@ -27,6 +27,7 @@ static uint32_t tick_in_slot;  /* ticks elapsed in the current slot */
 static struct env *slot_holder; /* the owner using the current slot, or NULL when it is shared */
 static bool owner_yielded;      /* slot_holder gave up the rest of its slot */
 static uint32_t rr_last = NENV - 1; /* round robin among environments without slots */
+static bool shared_fresh;       /* a shared slot began and no one has been picked to run in it yet */
 
 void sched_set_baseline(void) { baseline_free = pmem.free.count; }
 
@@ -85,6 +86,7 @@ static void slot_begin(uint32_t slot)
 	this_cpu()->donee = NULL;
 	owner_yielded = false;
 	slot_holder = NULL;
+	shared_fresh = true;
 	struct env *o = slot_owner_env(slot);
 	if (!o || o->state != ENV_RUNNABLE)
 		return;
@@ -92,6 +94,7 @@ static void slot_begin(uint32_t slot)
 		o->einfo->penalty_slots--;
 		return; /* shared this time */
 	}
+	shared_fresh = false;
 	slot_holder = o;
 	o->einfo->slots_run++;
 	o->prologue_pending = true;
@@ -140,7 +143,12 @@ static struct env *sched_pick(const struct env *skip)
 	c->donee = NULL;
 	if (slot_holder && !owner_yielded && slot_holder->state == ENV_RUNNABLE)
 		return slot_holder;
-	return next_shared(skip);
+	struct env *e = next_shared(skip);
+	if (e && !slot_holder && shared_fresh) {
+		shared_fresh = false; /* the first one picked in a shared slot: its prologue, if it asked */
+		e->prologue_pending = e->shared_prologue;
+	}
+	return e;
 }
 
 /* Nothing can run and nothing waits: environments never started can never start now. */

@@ -136,4 +136,12 @@ struct exos_exec_handoff {
 	int64_t fs_cwd;
 };
 
+/*
+ * Threads (exos/thread.c): how many threads of this process are alive, how
+ * many times a thread was preempted (the prologue upcall, or a preemption
+ * noted inside ExOS and made as the call returned), and how many thread
+ * switches were made in all. For tests and benchmarks.
+ */
+void exos_thread_stats(long *live, unsigned long *preemptions, unsigned long *switches);
+
 #endif

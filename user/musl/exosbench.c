@@ -4,7 +4,9 @@
  * fork+exit+wait, fork+exec+exit+wait, and the Appel-Li primitives as
  * ExOS offers them: trap (a write to a read-only page; a SIGSEGV handler
  * makes it writable and returns), prot1, prot100, unprot100 (mprotect),
- * appel1, appel2, and dirty (exos_dirty, <exos/api.h>).
+ * appel1, appel2, and dirty (exos_dirty, <exos/api.h>); and thread_switch:
+ * two threads of one process ping-pong with sched_yield, per switch
+ * (ExOS's user-level threads, exos/thread.c).
  *
  * usage: exosbench [quick]     quick: few iterations (make test checks it runs)
  *        exosbench exit        exit at once (what fork+exec runs)
@@ -13,6 +15,8 @@
  *   EXOSBENCH <op> <value>
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -197,6 +201,35 @@ static void op_dirty(long n)
 		(void)exos_dirty((void *)one, 1);
 }
 
+/* thread_switch: each sched_yield here runs the partner, whose sched_yield runs us: two switches. */
+static volatile int partner_stop;
+
+static void *partner(void *arg)
+{
+	(void)arg;
+	while (!partner_stop)
+		sched_yield();
+	return NULL;
+}
+
+static void op_yield_pair(long n)
+{
+	for (long i = 0; i < n; i++)
+		sched_yield();
+}
+
+static double thread_switch(long n)
+{
+	pthread_t t;
+	partner_stop = 0;
+	if (pthread_create(&t, NULL, partner, NULL) != 0)
+		return -1;
+	double v = measure(op_yield_pair, n) / 2;
+	partner_stop = 1;
+	pthread_join(t, NULL);
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exit") == 0)
@@ -231,6 +264,7 @@ int main(int argc, char **argv)
 	};
 	for (unsigned i = 0; i < sizeof(r) / sizeof(r[0]); i++)
 		printf("EXOSBENCH %s %.1f\n", r[i].name, r[i].v);
+	printf("EXOSBENCH thread_switch %.1f\n", thread_switch(1000 * k)); /* last: the others run single-threaded */
 	printf("EXOSBENCH done\n");
 	return 0;
 }
