@@ -28,6 +28,7 @@ static struct env *slot_holder; /* the owner using the current slot, or NULL whe
 static bool owner_yielded;      /* slot_holder gave up the rest of its slot */
 static uint32_t rr_last = NENV - 1; /* round robin among environments without slots */
 static bool shared_fresh;       /* a shared slot began and no one has been picked to run in it yet */
+static const struct env *last_shared; /* the environment picked last in a shared slot */
 
 void sched_set_baseline(void) { baseline_free = pmem.free.count; }
 
@@ -144,10 +145,13 @@ static struct env *sched_pick(const struct env *skip)
 	if (slot_holder && !owner_yielded && slot_holder->state == ENV_RUNNABLE)
 		return slot_holder;
 	struct env *e = next_shared(skip);
-	if (e && !slot_holder && shared_fresh) {
-		shared_fresh = false; /* the first one picked in a shared slot: its prologue, if it asked */
+	if (e && !slot_holder && (shared_fresh || e != last_shared)) {
+		/* Its turn begins (first in a shared slot, or after another ran): its prologue, if it asked. */
+		shared_fresh = false;
 		e->prologue_pending = e->shared_prologue;
 	}
+	if (e && !slot_holder)
+		last_shared = e;
 	return e;
 }
 
