@@ -18,6 +18,7 @@
 #include <elf.h>
 #include "exec.h"
 #include "exos.h"
+#include "console.h"
 #include "fd.h"
 #include "proc.h"
 #include "signal.h"
@@ -99,6 +100,7 @@ static __attribute__((noreturn)) void start_execd(unsigned long *sp)
 	if (r < 0)
 		start_failed();
 	exos_fd_import(h);
+	exos_console_attach(h->tty_sig_seen);
 	exos_exec_handoff_release(); /* the old program's pages go now */
 	__libc_start_main(main, (int)sp[0], (char **)&sp[1], _init, _fini, 0);
 	__builtin_unreachable();
