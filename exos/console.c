@@ -121,9 +121,16 @@ void exos_console_attach(uint32_t seen)
 		tty_adopt(seen);
 }
 
-/* The terminal, made now if no process of the console has made it yet; NULL without memory. */
+
+/*
+ * The terminal, made now if no process of the console has made it yet; NULL
+ * without memory, or in an environment exo_spawn made (it runs our code with
+ * a copy of our data but not the terminal's page: a plain console for it).
+ */
 static struct tty *tty(void)
 {
+	if (!a_process())
+		return NULL;
 	if (tty_page)
 		return tty_page;
 	if (tty_bound()) /* made by a process we do not descend from since it was made (rare): from now on */
@@ -133,6 +140,8 @@ static struct tty *tty(void)
 	tty_defaults((struct tty *)TTY_VA);
 	return tty_adopt(0);
 }
+
+void exos_console_init(void) { tty(); }
 
 /* The lock; a holder that ended without letting go (killed) loses it. */
 static void tty_lock(struct tty *t)
@@ -193,7 +202,7 @@ static long background_wait(void)
 
 long exos_console_write(const char *buf, unsigned long len)
 {
-	struct tty *t = tty_page;
+	struct tty *t = a_process() ? tty_page : NULL;
 	while (t && (t->tio.lflag & TOSTOP)) {
 		long b = background(t, SIGTTOU);
 		if (b <= 0)
@@ -516,11 +525,27 @@ static long read_some(struct tty *t, char *buf, unsigned long len, struct raw_wa
 	return (long)take_bytes(t, buf, len);
 }
 
+/* Without the terminal: one byte as typed, no line discipline. */
+static long plain_read(char *buf)
+{
+	for (;;) {
+		long c = sys_cgetc();
+		if (c >= 0) {
+			buf[0] = (char)c;
+			return 1;
+		}
+		long r = exos_signal_wait_point(1);
+		if (r < 0)
+			return r;
+		sys_yield();
+	}
+}
+
 long exos_console_read(char *buf, unsigned long len)
 {
 	struct tty *t = tty();
 	if (!t)
-		return -ENOMEM;
+		return plain_read(buf);
 	struct raw_wait w = {0, 0};
 	for (;;) {
 		long b = background(t, SIGTTIN);
@@ -704,7 +729,7 @@ long exos_console_ioctl(unsigned long req, unsigned long arg)
 {
 	struct tty *t = tty();
 	if (!t)
-		return -ENOMEM;
+		return -ENOTTY; /* no terminal here (above, tty()) */
 	switch (req) {
 	case TCGETS:
 	case TCSETS:

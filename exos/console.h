@@ -22,6 +22,8 @@ uint32_t exos_console_foreground(void);
 void exos_console_watch(void);
 /* The signals the terminal sent to this process's group since the last look (a set, bit sig - 1). */
 uint64_t exos_console_take_signals(void);
+/* The first process: make the terminal now, so that every process it makes shares it. */
+void exos_console_init(void);
 /* A program execve started: find the terminal if the process has one, to hear its signals from seen on. */
 void exos_console_attach(uint32_t seen);
 

@@ -132,6 +132,7 @@ void __exos_start_c(char *cmdline, unsigned long *sp)
 		r = exos_proc_init(program_name(argc ? argv[0] : ""));
 	if (r < 0)
 		start_failed();
+	exos_console_init();
 	__libc_start_main(main, argc, argv, _init, _fini, 0);
 	__builtin_unreachable();
 }
