@@ -694,12 +694,13 @@ static void proc_one(int s, char *buf, size_t size)
 	uint64_t start = e->start_tick * 100 / (exo_info->tick_hz ? exo_info->tick_hz : 100); /* in 1/100 s */
 	snprintf(path, sizeof path, "/proc/%u", pid);
 	memfs_mkdir(&fs, NULL, path, 0555);
-	int n = snprintf(buf, size, "%u (%s) R %u %u %u 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0\n", pid, name, e->ppid,
-			 e->pgid, e->sid, (unsigned long long)start);
+	char state = e->stop_sig ? 'T' : 'R';
+	int n = snprintf(buf, size, "%u (%s) %c %u %u %u 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0\n", pid, name, state,
+			 e->ppid, e->pgid, e->sid, (unsigned long long)start);
 	snprintf(path, sizeof path, "/proc/%u/stat", pid);
 	proc_put(path, buf, (size_t)n);
-	n = snprintf(buf, size, "Name:\t%s\nState:\tR (running)\nPid:\t%u\nPPid:\t%u\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
-		     name, pid, e->ppid);
+	n = snprintf(buf, size, "Name:\t%s\nState:\t%s\nPid:\t%u\nPPid:\t%u\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", name,
+		     state == 'T' ? "T (stopped)" : "R (running)", pid, e->ppid);
 	snprintf(path, sizeof path, "/proc/%u/status", pid);
 	proc_put(path, buf, (size_t)n);
 	uint32_t len = e->cmdline_len < sizeof(e->cmdline) ? e->cmdline_len : sizeof(e->cmdline);

@@ -13,7 +13,10 @@
  * Waiting: wait4 polls the children's environments (env_status) and yields
  * between rounds; a child's end is read from its entry (exited with a code,
  * or killed by a signal it recorded), or, if it recorded nothing (the kernel
- * ended it, or a SIGKILL), as killed by SIGKILL.
+ * ended it, or a SIGKILL), as killed by SIGKILL. A live child's stops and
+ * continues are read from its entry too (stop_sig, and jobseq, which the
+ * parent compares with the last it reported). While it waits for a child of
+ * the terminal's foreground group, it takes typed input for it (console.h).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -41,6 +44,7 @@ struct child {
 	uint32_t pgid_asked;  /* what setpgid in the parent said, until the child's entry says otherwise */
 	uint32_t pgid_start;  /* the group its entry started with */
 	int32_t killed_by;    /* a signal we ended it with, 0 if none */
+	uint32_t jobseq_seen; /* its entry's jobseq when wait4 last reported a stop or continue */
 };
 
 static struct child children[MAX_CHILDREN];
@@ -164,10 +168,11 @@ long exos_proc_export(struct exos_exec_handoff *h, const char *path)
 	h->self_inbox_slot = self_inbox_slot;
 	h->parent_inbox_slot = parent_inbox_slot;
 	exos_signal_export(&h->sig_mask, &h->sig_ignored, &h->sig_pending);
+	h->tty_sig_seen = exos_tty_sig_seen;
 	for (int i = 0; i < MAX_CHILDREN; i++) {
 		const struct child *c = &children[i];
-		h->children[i] = (struct exos_exec_child){c->pid, c->env, c->entry, c->inbox, c->pgid_asked,
-							  c->pgid_start, c->killed_by};
+		h->children[i] = (struct exos_exec_child){c->pid,        c->env,        c->entry,     c->inbox,
+							  c->pgid_asked, c->pgid_start, c->killed_by, c->jobseq_seen};
 	}
 	memset(h->name, 0, sizeof(h->name));
 	strncpy(h->name, base_name(path), sizeof(h->name) - 1);
@@ -185,8 +190,8 @@ long exos_proc_init_exec(const struct exos_exec_handoff *h)
 	exos_signal_import(h->sig_mask, h->sig_ignored, h->sig_pending);
 	for (int i = 0; i < MAX_CHILDREN; i++) {
 		const struct exos_exec_child *c = &h->children[i];
-		children[i] = (struct child){c->pid, c->env, c->entry, c->inbox, c->pgid_asked, c->pgid_start,
-					     c->killed_by};
+		children[i] = (struct child){c->pid,        c->env,        c->entry,     c->inbox,
+					     c->pgid_asked, c->pgid_start, c->killed_by, c->jobseq_seen};
 	}
 	memcpy(self_entry()->name, h->name, sizeof(self_entry()->name));
 	return 0;
@@ -388,6 +393,16 @@ void exos_proc_dying(int sig)
 	}
 }
 
+void exos_proc_job_state(int stop_sig)
+{
+	struct exos_proc *p = self_entry();
+	if (!self_entry_slot)
+		return;
+	p->stop_sig = (uint32_t)stop_sig;
+	__atomic_store_n(&p->jobseq, p->jobseq + 1, __ATOMIC_RELEASE); /* after stop_sig: wait4 reads them in turn */
+	notify_parent();
+}
+
 void exos_exit(int code)
 {
 	exos_fd_close_all();
@@ -432,6 +447,35 @@ static int end_status(const struct child *c)
 	return e->state == EXOS_PROC_EXITED ? e->status : SIGKILL;
 }
 
+/*
+ * A stop or continue of a live child that wait4 has not reported and options
+ * ask for (WUNTRACED, WCONTINUED): 1 and its Linux status in *st, marked
+ * reported; else 0.
+ */
+static int job_change(struct child *c, long options, int *st)
+{
+	const struct exos_proc *e = child_entry(c);
+	uint32_t seq = __atomic_load_n(&e->jobseq, __ATOMIC_ACQUIRE);
+	if (seq == c->jobseq_seen)
+		return 0;
+	uint32_t sig = e->stop_sig;
+	if (sig ? !(options & WUNTRACED) : !(options & WCONTINUED))
+		return 0;
+	c->jobseq_seen = seq;
+	*st = sig ? (int)(sig << 8 | 0x7f) : 0xffff;
+	return 1;
+}
+
+/* Report child c to wait4's caller with Linux status st. */
+static long report(struct child *c, int st, int *status, void *rusage)
+{
+	if (status)
+		*status = st;
+	if (rusage)
+		memset(rusage, 0, sizeof(struct rusage));
+	return c->pid;
+}
+
 static void reap(struct child *c)
 {
 	sys_unbind(EXO_CAP_SELF, (uint64_t)child_view(c));
@@ -449,19 +493,20 @@ long exos_wait4(long pid, int *status, long options, void *rusage)
 	    (rusage && !exos_user_ok(rusage, sizeof(struct rusage), 1)))
 		return -EFAULT;
 	for (;;) {
-		int any = 0;
+		int any = 0, foreground = 0, st;
+		uint32_t fg = exos_console_foreground();
 		for (int i = 0; i < MAX_CHILDREN; i++) {
 			struct child *c = &children[i];
 			if (!child_matches(c, pid))
 				continue;
 			any = 1;
-			if (sys_env_status(c->env) != -EXO_ENOENT)
+			foreground |= fg && child_pgid(c) == fg;
+			if (sys_env_status(c->env) != -EXO_ENOENT) {
+				if (job_change(c, options, &st))
+					return report(c, st, status, rusage);
 				continue;
-			long got = c->pid;
-			if (status)
-				*status = end_status(c);
-			if (rusage)
-				memset(rusage, 0, sizeof(struct rusage));
+			}
+			long got = report(c, end_status(c), status, rusage);
 			reap(c);
 			return got;
 		}
@@ -469,7 +514,8 @@ long exos_wait4(long pid, int *status, long options, void *rusage)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
-		exos_console_watch();
+		if (foreground)
+			exos_console_watch(); /* we stand in for the foreground job the terminal's signals are for */
 		long r = exos_signal_wait_point(1);
 		if (r < 0)
 			return r;
@@ -547,7 +593,8 @@ long exos_getsid(long pid)
  * Send sig to child c: SIGKILL ends its environment at once (our CONTROL
  * capability is the authority; wait4 then reports SIGKILL); any other signal
  * goes to its inbox, and the child acts on it (handler, default action or
- * nothing) at its next system call.
+ * nothing) at its next system call; a stopped child is given the processor
+ * to act on it at once.
  */
 static void signal_child(struct child *c, int sig)
 {
@@ -559,6 +606,8 @@ static void signal_child(struct child *c, int sig)
 		return;
 	}
 	post(child_inbox(c), sig);
+	if (child_entry(c)->stop_sig)
+		sys_yield_to(c->pid); /* a stopped child acts at once (continues, or ends), as on Linux */
 }
 
 /* Is the parent the process pid (or in group pid < -1)? */

@@ -52,6 +52,8 @@ long exos_fork(void);
 __attribute__((noreturn)) void exos_exit(int code);
 /* The process is about to end by signal sig (e.g. an unhandled fault): say so in its entry. */
 void exos_proc_dying(int sig);
+/* Job control: this process stopped by stop_sig, or continued (0); its parent hears SIGCHLD, and wait4 reports it. */
+void exos_proc_job_state(int stop_sig);
 long exos_wait4(long pid, int *status, long options, void *rusage);
 long exos_getpid(void);
 long exos_getppid(void);

@@ -19,6 +19,9 @@
  * inside calls that wait (wait4, nanosleep, read, pause, sigsuspend), which
  * then return EINTR unless the handler asked for SA_RESTART. A process that
  * computes without making system calls sees them only at its next call.
+ * The terminal's signals (Ctrl-C...) come from its page (console.c). Stop
+ * signals with the default action stop the process inside ExOS until
+ * SIGCONT (stop_self); the parent learns it from the process's entry.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +30,7 @@
 #include <sys/time.h>
 #include <ucontext.h>
 #include "exos.h"
+#include "console.h"
 #include "proc.h"
 #include "signal.h"
 #include "vm.h"
@@ -34,6 +38,7 @@
 #define NSIG_ 65
 #define BIT(s) (1ULL << ((s) - 1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+#define STOPSIGS (BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
 
 /* The kernel's struct sigaction, as musl passes it to rt_sigaction. */
 struct k_sigaction {
@@ -48,6 +53,7 @@ static uint64_t blocked;
 static volatile uint64_t pending;
 static uint64_t alarm_at_ns, alarm_every_ns; /* ITIMER_REAL: 0 when off */
 volatile int exos_signal_attention; /* (pending & ~blocked) || a timer: kept by attention() */
+static int continued;               /* a SIGCONT arrived since this process last stopped */
 
 /* Recompute the hint every system call's way out tests (after any change to pending, blocked or the timer). */
 static void attention(void) { exos_signal_attention = (pending & ~blocked) || alarm_at_ns; }
@@ -145,12 +151,20 @@ long exos_rt_sigpending(uint64_t *set, unsigned long setsize)
 	return 0;
 }
 
+int exos_signal_ignored_or_blocked(int sig) { return actions[sig].handler == SIG_IGN || (blocked & BIT(sig)); }
+
 void exos_signal_raise(int sig)
 {
 	if (sig < 1 || sig >= NSIG_)
 		return;
+	if (sig == SIGCONT) { /* continues a stopped process whatever its action, and cancels pending stops */
+		continued = 1;
+		pending &= ~STOPSIGS;
+	} else if (BIT(sig) & STOPSIGS) {
+		pending &= ~BIT(SIGCONT);
+	}
 	const struct k_sigaction *a = &actions[sig];
-	if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_action(sig) != ACT_TERM))
+	if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_action(sig) == ACT_IGNORE))
 		return; /* discarded at once, as Linux does for ignored signals */
 	pending |= BIT(sig);
 	attention();
@@ -225,7 +239,7 @@ long exos_alarm(unsigned long secs)
 void exos_signal_poll(void)
 {
 	timer_poll();
-	uint64_t in = exos_proc_take_inbox();
+	uint64_t in = exos_proc_take_inbox() | exos_console_take_signals();
 	for (int s = 1; in; s++, in >>= 1)
 		if (in & 1)
 			exos_signal_raise(s);
@@ -238,7 +252,44 @@ static __attribute__((noreturn)) void die_of(int sig)
 	__builtin_unreachable();
 }
 
-/* Run the action for sig now, from inside ExOS (an asynchronous signal). 1 if a handler ran without SA_RESTART. */
+/* Is a signal pending, not blocked, whose default action ends the process? */
+static int fatal_pending(void)
+{
+	uint64_t ready = pending & ~blocked;
+	for (int s = 1; ready; s++, ready >>= 1)
+		if ((ready & 1) && actions[s].handler == SIG_DFL && default_action(s) == ACT_TERM)
+			return 1;
+	return 0;
+}
+
+/*
+ * Stop by sig (job control): say so in our entry (the parent's wait4 sees it
+ * and hears SIGCHLD), then wait, yielding, until SIGCONT comes, or a signal
+ * that ends the process (SIGKILL, or one whose default action is to end it:
+ * Linux ends a stopped process too), which the caller then acts on. Other
+ * signals stay pending until we go on.
+ */
+static void stop_self(int sig)
+{
+	continued = 0;
+	exos_proc_job_state(sig);
+	for (;;) {
+		exos_vm_give_back();
+		sys_yield();
+		exos_signal_poll();
+		if (fatal_pending())
+			return;
+		if (continued)
+			break;
+	}
+	exos_proc_job_state(0);
+}
+
+/*
+ * Run the action for sig now, from inside ExOS (an asynchronous signal).
+ * 0 if no handler ran (ignored, or a stop and continue), 1 if one ran with
+ * SA_RESTART, 2 if one ran without.
+ */
 static int act_now(int sig)
 {
 	struct k_sigaction a = actions[sig];
@@ -247,6 +298,8 @@ static int act_now(int sig)
 	if (a.handler == SIG_DFL) {
 		if (default_action(sig) == ACT_TERM)
 			die_of(sig);
+		if (default_action(sig) == ACT_STOP)
+			stop_self(sig);
 		return 0;
 	}
 	uint64_t saved = blocked;
@@ -266,7 +319,7 @@ static int act_now(int sig)
 	else
 		a.handler(sig);
 	blocked = saved;
-	return !(a.flags & SA_RESTART);
+	return a.flags & SA_RESTART ? 1 : 2;
 }
 
 int exos_signal_deliver(void)
@@ -281,7 +334,7 @@ int exos_signal_deliver(void)
 		}
 		int sig = __builtin_ctzll(ready) + 1;
 		pending &= ~BIT(sig);
-		interrupted |= act_now(sig) ? 2 : 1;
+		interrupted |= act_now(sig);
 	}
 }
 

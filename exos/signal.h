@@ -23,23 +23,39 @@ long exos_alarm(unsigned long secs);
 long exos_setitimer(long which, const struct itimerval *nv, struct itimerval *old);
 long exos_getitimer(long which, struct itimerval *cur);
 
-/* Make sig pending for this process (kill or tkill of oneself; a signal from the inbox). */
+/*
+ * Make sig pending for this process (kill or tkill of oneself; a signal from
+ * the inbox or the terminal). SIGCONT continues a stopped process and
+ * cancels pending stop signals; a stop signal cancels a pending SIGCONT.
+ */
 void exos_signal_raise(int sig);
+/* Would sig be ignored or blocked now? (the terminal's SIGTTIN and SIGTTOU rules) */
+int exos_signal_ignored_or_blocked(int sig);
 /* Anything to look at (pending and unblocked, a timer, the inbox)? Cheap: on every system call's way out. */
 extern volatile int exos_signal_attention;
 extern volatile uint64_t *exos_inbox_word; /* this process's inbox, in the environment inbox_env only */
 extern uint32_t exos_inbox_env;
+/* The terminal's count of signals it sent (console.c), NULL until its page is known; the count we have looked at. */
+extern volatile uint32_t *exos_tty_sig_seq;
+extern uint32_t exos_tty_sig_seen;
 static inline int exos_signal_maybe(void)
 {
-	return exos_signal_attention ||
-	       (exos_inbox_env == ((const volatile struct exo_envinfo *)EXO_ENVINFO_VA)->id && *exos_inbox_word);
+	if (exos_signal_attention)
+		return 1;
+	if (exos_inbox_env != ((const volatile struct exo_envinfo *)EXO_ENVINFO_VA)->id)
+		return 0; /* not an environment ExOS set up as a process (exo_spawn's) */
+	return *exos_inbox_word || (exos_tty_sig_seq && *exos_tty_sig_seq != exos_tty_sig_seen);
 }
 /* The running thread's signal mask, saved and restored by thread switches (thread.c). */
 uint64_t exos_signal_mask(void);
 void exos_signal_set_mask(uint64_t mask);
 /* Collect what arrived: the inbox, an expired timer. */
 void exos_signal_poll(void);
-/* Deliver what is pending and not blocked. 0: nothing; bit 0: something; bit 1: a handler without SA_RESTART. */
+/*
+ * Deliver what is pending and not blocked (a stop signal stops the process
+ * here until it is continued). 0: no handler ran; bit 0: a handler with
+ * SA_RESTART ran; bit 1: one without.
+ */
 int exos_signal_deliver(void);
 /* Inside a call that waits: deliver; -EINTR if the call must give up, else 0 (go on waiting). */
 long exos_signal_wait_point(int restartable);

@@ -18,6 +18,7 @@
 #include <elf.h>
 #include "exec.h"
 #include "exos.h"
+#include "console.h"
 #include "fd.h"
 #include "fsd.h"
 #include "proc.h"
@@ -100,6 +101,7 @@ static __attribute__((noreturn)) void start_execd(unsigned long *sp)
 	if (r < 0)
 		start_failed();
 	exos_fd_import(h);
+	exos_console_attach(h->tty_sig_seen);
 	exos_exec_handoff_release(); /* the old program's pages go now */
 	exos_proc_set_cmdline((int)sp[0], (char **)&sp[1]);
 	__libc_start_main(main, (int)sp[0], (char **)&sp[1], _init, _fini, 0);
@@ -142,6 +144,7 @@ void __exos_start_c(char *cmdline, unsigned long *sp)
 	}
 	if (r < 0)
 		start_failed();
+	exos_console_init();
 	__libc_start_main(main, argc, argv, _init, _fini, 0);
 	__builtin_unreachable();
 }

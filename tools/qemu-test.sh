@@ -20,6 +20,7 @@ append=""
 mem=256M
 extra=""
 bootfs=$B/bootfs.cpio
+reject=""
 expect_panic=no
 for opt in $options; do
 	case $opt in
@@ -30,6 +31,7 @@ for opt in $options; do
 	icount) extra="-icount shift=0,sleep=off -seed 1 -rtc base=2020-01-01T00:00:00,clock=vm" ;;
 	panic) expect_panic=yes ;;
 	bootfs=*) bootfs=${opt#bootfs=} ;;
+	reject=*) reject=${opt#reject=} ;;
 	*) printf 'FAIL\nunknown option %s\n' "$opt" >"$LOGS/$id.result"; exit 0 ;;
 	esac
 done
@@ -74,5 +76,7 @@ elif [ "$status" -ne 0 ]; then
 	verdict=FAIL reason="exo did not power off cleanly (QEMU status)"
 elif ! tr -d '\r' <"$log" | grep -qE -- "$expect"; then
 	verdict=FAIL reason="expected output not found: $expect"
+elif [ -n "$reject" ] && tr -d '\r' <"$log" | grep -qE -- "$reject"; then
+	verdict=FAIL reason="output that must not appear: $reject"
 fi
 printf '%s\n%s\n' "$verdict" "$reason" >"$LOGS/$id.result"

@@ -67,6 +67,9 @@ struct exos_proc {
 	int32_t status;  /* wait status: exit code << 8, or the signal that ended it */
 	uint64_t start_tick;
 	char name[32];
+	/* Job control: the signal that stopped it (0 while it runs), and a count of its stops and continues. */
+	uint32_t stop_sig;
+	uint32_t jobseq;
 	/* The program's arguments, each ending in NUL (what /proc/<pid>/cmdline shows), cmdline_len bytes. */
 	uint32_t cmdline_len;
 	char cmdline[EXOS_PROC_CMDLINE_MAX];
@@ -103,6 +106,7 @@ void exo_exec_handoff_drop(const struct exos_exec_handoff *h);
 struct exos_exec_child {
 	uint32_t pid, env, entry, inbox, pgid_asked, pgid_start;
 	int32_t killed_by;
+	uint32_t jobseq_seen;
 };
 
 struct exos_exec_handoff {
@@ -113,6 +117,7 @@ struct exos_exec_handoff {
 	uint32_t self_entry_slot, parent_entry_slot;
 	uint32_t self_inbox_slot, parent_inbox_slot;
 	uint64_t sig_mask, sig_ignored, sig_pending; /* what of the signal state crosses execve */
+	uint32_t tty_sig_seen, tty_pad;              /* how far the terminal's signals were looked at */
 	uint64_t tramp_args[7];  /* what the trampoline reads (exec.c: struct exos_tramp_args) */
 	char name[32];           /* the new program's name, for its process entry */
 	struct exos_exec_child children[EXOS_EXEC_MAX_CHILDREN];
