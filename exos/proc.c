@@ -501,7 +501,12 @@ long exos_wait4(long pid, int *status, long options, void *rusage)
 				continue;
 			any = 1;
 			foreground |= fg && child_pgid(c) == fg;
-			if (sys_env_status(c->env) != -EXO_ENOENT) {
+			/*
+			 * Ended: its environment is gone, or its entry says so already (it
+			 * tells us, SIGCHLD, just before it leaves: a wait4 that looked only
+			 * at the environment could miss the end and then sleep for good).
+			 */
+			if (sys_env_status(c->env) != -EXO_ENOENT && child_entry(c)->state != EXOS_PROC_EXITED) {
 				if (job_change(c, options, &st))
 					return report(c, st, status, rusage);
 				continue;

@@ -219,6 +219,43 @@ static void test_many(void)
 	expect(seen == (1 << 20) - 1, "20 children at once, each reaped once with its own status");
 }
 
+/*
+ * The shell's way to wait (busybox ash's wait builtin): block SIGCHLD, sleep
+ * in sigsuspend until the handler has run, then waitpid with WNOHANG. Once
+ * SIGCHLD has come, the child's end must be there to collect; if it is not,
+ * the shell sleeps for good (no second SIGCHLD comes). The children exit
+ * at once, so the parent often runs between their SIGCHLD and their end.
+ */
+static volatile sig_atomic_t got_chld;
+static void on_chld(int sig) { (void)sig, got_chld = 1; }
+
+static void test_sigchld_then_wnohang(void)
+{
+	struct sigaction sa = {.sa_handler = on_chld};
+	sigaction(SIGCHLD, &sa, NULL);
+	sigset_t all, old;
+	sigfillset(&all);
+	int missed = 0;
+	for (int i = 0; i < 40; i++) {
+		sigprocmask(SIG_SETMASK, &all, &old);
+		got_chld = 0;
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(3);
+		while (!got_chld)
+			sigsuspend(&old);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		int st = 0;
+		pid_t got = waitpid(-1, &st, WNOHANG);
+		if (got != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 3) {
+			missed++;
+			waitpid(pid, &st, 0);
+		}
+	}
+	expect(missed == 0, "after SIGCHLD, waitpid(WNOHANG) collects the child every time");
+	signal(SIGCHLD, SIG_DFL);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -232,6 +269,7 @@ int main(int argc, char **argv)
 	test_signals_and_faults();
 	test_groups();
 	test_grandchild();
+	test_sigchld_then_wnohang();
 	if (argc > 1 && !strcmp(argv[1], "many"))
 		test_many();
 	printf(failures ? "fork: FAIL (%d)\n" : "fork: PASS\n", failures);
