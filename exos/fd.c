@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/time.h>
 #include <dirent.h>
 #include <unistd.h>
 #include <time.h>
@@ -606,6 +607,88 @@ long exos_ppoll(struct pollfd *q, unsigned long n, const struct timespec *ts)
 		return -EFAULT;
 	long ms = ts ? (long)(ts->tv_sec * 1000 + ts->tv_nsec / 1000000) : -1;
 	return exos_poll(q, n, ms);
+}
+
+/*
+ * select and pselect6: the descriptor sets become a poll list (readable:
+ * POLLIN or a hang-up; writable: POLLOUT; exceptional: POLLPRI, never
+ * set here), poll does the waiting, and the sets come back with only the
+ * ready ones. A set names at most NFD descriptors.
+ */
+#define SET_WORDS(n) (((unsigned long)(n) + 63) / 64)
+
+static int fdset_has(const uint64_t *set, long fd) { return set && (set[fd / 64] >> (fd % 64)) & 1; }
+
+static long select_sets_ok(long n, uint64_t *r, uint64_t *w, uint64_t *e)
+{
+	if (n < 0 || n > NFD)
+		return -EINVAL;
+	uint64_t *sets[3] = {r, w, e};
+	for (int k = 0; k < 3; k++)
+		if (sets[k] && !exos_user_ok(sets[k], SET_WORDS(n) * 8, 1))
+			return -EFAULT;
+	return 0;
+}
+
+static long select_ms(long n, uint64_t *r, uint64_t *w, uint64_t *e, long timeout_ms)
+{
+	long err = select_sets_ok(n, r, w, e);
+	if (err < 0)
+		return err;
+	static struct pollfd q[NFD];
+	unsigned long m = 0;
+	for (long fd = 0; fd < n; fd++) {
+		short ev = (short)((fdset_has(r, fd) ? POLLIN : 0) | (fdset_has(w, fd) ? POLLOUT : 0) |
+				   (fdset_has(e, fd) ? POLLPRI : 0));
+		if (!ev)
+			continue;
+		if (!file_of(fd))
+			return -EBADF;
+		q[m++] = (struct pollfd){.fd = (int)fd, .events = ev};
+	}
+	long got = exos_poll(q, m, timeout_ms);
+	if (got < 0)
+		return got;
+	uint64_t *sets[3] = {r, w, e};
+	for (int k = 0; k < 3; k++)
+		if (sets[k])
+			memset(sets[k], 0, SET_WORDS(n) * 8);
+	long ready = 0;
+	for (unsigned long i = 0; i < m; i++) {
+		short rev = q[i].revents;
+		int fd = q[i].fd;
+		int bits[3] = {(rev & (POLLIN | POLLHUP | POLLERR)) && (q[i].events & POLLIN),
+			       (rev & (POLLOUT | POLLERR)) && (q[i].events & POLLOUT), (rev & POLLPRI) != 0};
+		for (int k = 0; k < 3; k++)
+			if (bits[k] && sets[k]) {
+				sets[k][fd / 64] |= 1ULL << (fd % 64);
+				ready++;
+			}
+	}
+	return ready;
+}
+
+long exos_select(long n, uint64_t *r, uint64_t *w, uint64_t *e, struct timeval *tv)
+{
+	if (tv && !exos_user_ok(tv, sizeof(*tv), 1))
+		return -EFAULT;
+	if (tv && (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000))
+		return -EINVAL;
+	long ms = tv ? (long)(tv->tv_sec * 1000 + (tv->tv_usec + 999) / 1000) : -1;
+	return select_ms(n, r, w, e, ms);
+}
+
+long exos_pselect6(long n, uint64_t *r, uint64_t *w, uint64_t *e, const struct timespec *ts, const void *sigmask)
+{
+	if (ts && !exos_user_ok(ts, sizeof(*ts), 0))
+		return -EFAULT;
+	if (ts && (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L))
+		return -EINVAL;
+	if (sigmask && !exos_user_ok(sigmask, 16, 0))
+		return -EFAULT;
+	/* The signal mask pselect may name is not swapped in while waiting (poll does not either). */
+	long ms = ts ? (long)(ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000) : -1;
+	return select_ms(n, r, w, e, ms);
 }
 
 /* ---- processes ---- */

@@ -24,6 +24,9 @@ long exos_ioctl(long fd, unsigned long req, unsigned long arg);
 long exos_fstat(long fd, struct stat *st);
 long exos_poll(struct pollfd *q, unsigned long n, long timeout_ms);
 long exos_ppoll(struct pollfd *q, unsigned long n, const struct timespec *ts);
+struct timeval;
+long exos_select(long n, uint64_t *r, uint64_t *w, uint64_t *e, struct timeval *tv);
+long exos_pselect6(long n, uint64_t *r, uint64_t *w, uint64_t *e, const struct timespec *ts, const void *sigmask);
 
 /*
  * fork: the child holds every pipe end we hold (before it runs). exit:

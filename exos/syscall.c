@@ -137,6 +137,11 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 		return exos_lseek(a1, a2, a3);
 	case SYS_fstat:
 		return exos_fstat(a1, (struct stat *)a2);
+	case SYS_select:
+		return exos_select(a1, (uint64_t *)a2, (uint64_t *)a3, (uint64_t *)a4, (struct timeval *)a5);
+	case SYS_pselect6:
+		return exos_pselect6(a1, (uint64_t *)a2, (uint64_t *)a3, (uint64_t *)a4, (const struct timespec *)a5,
+				     (const void *)a6);
 	case SYS_poll:
 		return exos_poll((struct pollfd *)a1, (unsigned long)a2, a3);
 	case SYS_ppoll:

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/select.h>
+#include <time.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -169,6 +171,46 @@ static uint64_t checksum(const unsigned char *b, size_t n, uint64_t h)
 	return h;
 }
 
+static void test_select(void)
+{
+	int p[2];
+	expect(pipe(p) == 0, "pipe for select");
+	fd_set r, w;
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_SET(p[0], &r);
+	FD_SET(p[1], &w);
+	struct timeval tv = {0, 0};
+	expect(select(p[1] + 1, &r, &w, NULL, &tv) == 1 && !FD_ISSET(p[0], &r) && FD_ISSET(p[1], &w),
+	       "select: an empty pipe is writable, not readable");
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct timespec ts = {0, 20 * 1000000};
+		nanosleep(&ts, NULL);
+		write(p[1], "s", 1);
+		_exit(0);
+	}
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	tv = (struct timeval){5, 0};
+	expect(select(p[0] + 1, &r, NULL, NULL, &tv) == 1 && FD_ISSET(p[0], &r), "select waits for a child's write");
+	waitpid(pid, NULL, 0);
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	struct timespec zero = {0, 0};
+	expect(pselect(p[0] + 1, &r, NULL, NULL, &zero, NULL) == 1, "pselect sees it too");
+	FD_ZERO(&r);
+	FD_SET(60, &r);
+	tv = (struct timeval){0, 0};
+	expect(select(61, &r, NULL, NULL, &tv) == -1 && errno == EBADF, "select on a closed descriptor: EBADF");
+	expect(select(-1, NULL, NULL, NULL, &tv) == -1 && errno == EINVAL, "select with n < 0: EINVAL");
+	tv = (struct timeval){0, 30000};
+	expect(select(0, NULL, NULL, NULL, &tv) == 0, "select with no descriptors sleeps for the timeout");
+	expect(select(p[0] + 1, (fd_set *)8, NULL, NULL, &tv) == -1 && errno == EFAULT, "a bad set: EFAULT");
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_chain(void)
 {
 	const long total = 10L << 20;
@@ -236,6 +278,7 @@ int main(int argc, char **argv)
 	test_flags_and_dups();
 	test_eof_and_epipe_across_processes();
 	test_poll();
+	test_select();
 	if (argc > 1 && strcmp(argv[1], "chain") == 0)
 		test_chain();
 	printf(failures ? "pipe: FAIL (%d)\n" : "pipe: PASS\n", failures);
