@@ -85,7 +85,8 @@ static int nlive = 1;            /* threads not T_FREE */
 static int prologue_on;          /* this environment asked for shared-slot prologues */
 static int in_reflect;           /* serving a reflected `syscall`: switches rewrite its frame */
 static int switch_due;           /* the reflected call blocked, yielded or ended the thread */
-static int stackless;            /* the running thread unmapped its own stack (musl's __unmapself): exit comes next */
+static int stackless;            /* the running thread unmapped its own stack (musl's __unmapself): exit comes next;
+				 * until then every upcall resumes through the kernel (note_stack_gone) */
 static unsigned long n_preempt, n_switch;
 
 volatile int exos_thread_switching;  /* a C-level switch is in progress (cleared by thread_switch.S) */
@@ -326,34 +327,32 @@ void exos_thread_preempt_point(void)
 
 void exos_thread_reflect_enter(void) { in_reflect++; }
 
-void exo_fpu_restore(void *area);
-
 /*
  * musl's __unmapself: a detached thread unmaps its own stack with a raw
- * `syscall`, then exits with another. libexo's resume writes below the
- * interrupted rsp, which is gone now, so resume through the kernel instead.
+ * `syscall` (munmap, served here: u is its frame), then exits with another.
+ * Between the two, libexo's user-mode restore, which writes below the
+ * interrupted rsp, would fault on the vanished stack; and an upcall may land
+ * there: this munmap's own return, a prologue (preemptions are frequent: a
+ * file server runs beside every process), a revocation request. So from here
+ * until the thread exits, every upcall resumes through the kernel, and the
+ * thread is not preempted: its context could not be resumed later.
  */
-static void resume_without_stack(struct exo_upcall *u, long v)
+static void note_stack_gone(const struct exo_upcall *u)
 {
 	if (u->regs.rax != SYS_munmap || exos_user_ok((void *)(u->regs.rsp - 160), 160, 1))
 		return;
-	u->regs.rax = (uint64_t)v;
-	stackless = 1; /* no preemption until it exits: its context could not be resumed */
-	exo_fpu_restore(exo_upcall_fpu_state());
-	sys_upcall_resume(u);
+	stackless = 1;
+	exo_upcall_resume_via_kernel(1);
 }
 
 long exos_thread_reflect_leave(long n, long v)
 {
 	in_reflect--;
-	if (!switch_due && !(exos_thread_preempt_wanted && nlive > 1)) {
-		if (n == SYS_munmap)
-			resume_without_stack(exo_upcall_current(), v);
-		return v;
-	}
+	if (n == SYS_munmap)
+		note_stack_gone(exo_upcall_current());
+	if (!switch_due && !(exos_thread_preempt_wanted && nlive > 1 && !stackless))
+		return v; /* a preemption wanted while stackless is made as the thread exits */
 	struct exo_upcall *u = exo_upcall_current();
-	if (u->regs.rax == SYS_munmap)
-		resume_without_stack(u, v); /* it runs on to its exit before any other thread */
 	u->regs.rax = (uint64_t)v;
 	if (!switch_due) {
 		n_preempt++;
@@ -607,6 +606,7 @@ long exos_thread_exit(int code)
 	struct thread *me = &threads[cur];
 	clear_child_tid(me);
 	stackless = 0;
+	exo_upcall_resume_via_kernel(0); /* the thread that had no stack is switched away as this call ends */
 	me->state = T_FREE;
 	nlive--;
 	stop_running();

@@ -28,11 +28,13 @@ static struct {
 	void *fpu_area; /* the saved vector state of the context the current handler interrupted */
 	struct exo_upcall *current; /* the frame the current handler serves */
 	int registered; /* written when a declined fault switches upcalls off */
+	int via_kernel; /* exo_upcall_resume_via_kernel: every upcall resumes through the kernel */
 } upcall_private __attribute__((aligned(4096)));
 #define upcall_stack upcall_private.stack
 #define fpu_area upcall_private.fpu_area
 #define registered upcall_private.registered
 #define current_frame upcall_private.current
+#define via_kernel upcall_private.via_kernel
 
 void exo_upcall_private_range(uint64_t *start, uint64_t *end)
 {
@@ -115,6 +117,8 @@ void *exo_upcall_fpu_state(void) { return fpu_area; }
 
 struct exo_upcall *exo_upcall_current(void) { return current_frame; }
 
+void exo_upcall_resume_via_kernel(int on) { via_kernel = on; }
+
 static void dispatch(struct exo_upcall *u);
 
 void exo_upcall_dispatch(struct exo_upcall *u, void *fpu);
@@ -127,11 +131,13 @@ void exo_upcall_dispatch(struct exo_upcall *u, void *fpu)
 	dispatch(u);
 	fpu_area = outer;
 	current_frame = outer_frame;
-	if (u->regs.rflags & 0x100) {
+	if ((u->regs.rflags & 0x100) || via_kernel) {
 		/*
 		 * The trap flag is to stay set (single-stepping): a user-mode
-		 * popfq would trap before the resumed instruction, so let the
-		 * kernel resume through iretq. Restore the vector state first.
+		 * popfq would trap before the resumed instruction. Or the
+		 * context's stack may be gone, and the user-mode restore
+		 * writes below its rsp. Either way let the kernel resume
+		 * through iretq. Restore the vector state first.
 		 */
 		exo_fpu_restore(fpu);
 		sys_upcall_resume(u);

@@ -58,6 +58,17 @@ typedef int (*exo_exception_fn)(struct exo_upcall *u);
 void *exo_upcall_fpu_state(void);
 /* Inside a handler: the frame it serves (a system-call handler may change u->rip and all of u->regs). */
 struct exo_upcall *exo_upcall_current(void);
+/*
+ * on = 1: from now on every upcall resumes the context it interrupted (or the
+ * one its handler put in the frame) through the kernel (upcall_resume), which
+ * writes nothing in user memory, instead of libexo's user-mode restore, which
+ * parks rip and rflags just below the resumed rsp. For a context that runs
+ * without a stack (a thread that unmapped its own, until it exits): any
+ * upcall, asynchronous ones included, may land there. on = 0: back to
+ * user-mode restores. Callable anywhere, handlers included; the mode is
+ * dispatcher state, private to the process (exo_upcall_private_range).
+ */
+void exo_upcall_resume_via_kernel(int on);
 /* Bytes of the vector-state image at exo_upcall_fpu_state() (what the CPU's XSAVE writes, or 512 for FXSAVE). */
 #define EXO_UPCALL_FPU_AREA 4096
 typedef long (*exo_syscall_fn)(struct exo_regs *regs);

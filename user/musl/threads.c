@@ -2,7 +2,8 @@
  * musl's pthreads on ExOS's user-level threads (exos/thread.c): create and
  * join with results, gettid, a mutex four threads fight over (preemption
  * must interleave them), a condition-variable bounded queue, __thread
- * variables, detached threads, pthread_exit, sched_yield, the futex error
+ * variables, detached threads, pthread_exit, a thread that runs on after
+ * unmapping its own stack (upcalls in that window), sched_yield, the futex error
  * paths through both doors (function call and a reflected `syscall`),
  * pthread_kill, fork from a threaded process, clone flags ExOS refuses.
  *   threads [quick]     quick: fewer additions (for a fast look)
@@ -20,6 +21,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <exo/info.h>
+#include <exo/memlayout.h>
 #include <exos/api.h>
 #include "expect.h"
 
@@ -265,6 +269,72 @@ static void test_detach_exit(void)
 	expect(live == 1, "detached and exited threads are gone");
 }
 
+/*
+ * musl's __unmapself, with its window held open: a thread unmaps its own
+ * stack, then runs on without one until two slots have begun (so at least one
+ * prologue upcall lands while its rsp points at unmapped memory), then exits.
+ * Every upcall in that window must resume it without writing below its rsp.
+ * A raw clone, not pthread_create: musl knows nothing of this thread, whose
+ * thread pointer stays the caller's (no CLONE_SETTLS). The thread uses no
+ * stack and clears *ctid (CLONE_CHILD_CLEARTID) as it ends.
+ */
+static void stackless_thread(void *stack, size_t size, volatile int *ctid)
+{
+	const volatile uint64_t *slot = &((const volatile struct exo_info *)EXO_INFO_VA)->cur_slot;
+	long flags =
+		CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID;
+	long r = SYS_clone;
+	register long r10 __asm__("r10") = (long)ctid;
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 9f\n\t"
+			 "mov %[base], %%rdi\n\t" /* the child: munmap(its own stack) */
+			 "mov %[size], %%rsi\n\t"
+			 "mov %[munmap], %%eax\n\t"
+			 "syscall\n\t"
+			 "mov %[nslot], %%edx\n" /* then wait out two slot changes, stackless */
+			 "1:\tmov (%[slot]), %%rcx\n"
+			 "2:\tcmp (%[slot]), %%rcx\n\t"
+			 "je 2b\n\t"
+			 "dec %%edx\n\t"
+			 "jnz 1b\n\t"
+			 "xor %%edi, %%edi\n\t" /* and exit(0) */
+			 "mov %[exit], %%eax\n\t"
+			 "syscall\n\t"
+			 "ud2\n"
+			 "9:"
+			 : "+a"(r)
+			 : "D"(flags), "S"((char *)stack + size), "d"(0L),
+			   "r"(r10), [base] "r"(stack), [size] "r"(size), [slot] "r"(slot), [munmap] "i"(SYS_munmap),
+			   [exit] "i"(SYS_exit), [nslot] "i"(2)
+			 : "rcx", "r11", "memory");
+	expect(r > 0, "raw clone of a thread that unmaps its own stack");
+	if (r <= 0) {
+		munmap(stack, size);
+		return;
+	}
+	while (*ctid != 0)
+		sys_futex(ctid, FUTEX_WAIT, 1, NULL);
+}
+
+static void test_stackless_window(void)
+{
+	size_t size = 64 * 1024;
+	static volatile int ctid;
+	for (int i = 0; i < 3; i++) {
+		void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		expect(stack != MAP_FAILED, "mmap a stack");
+		if (stack == MAP_FAILED)
+			return;
+		ctid = 1;
+		stackless_thread(stack, size, &ctid); /* returns once the thread ended; it unmapped the stack */
+	}
+	long live;
+	unsigned long p, s;
+	exos_thread_stats(&live, &p, &s);
+	expect(live == 1, "the stackless threads are gone");
+}
+
 /* ---- sched_yield ---- */
 
 static volatile int turn;
@@ -462,6 +532,7 @@ int main(int argc, char **argv)
 	test_cond();
 	test_tls();
 	test_detach_exit();
+	test_stackless_window();
 	test_yield();
 	test_futex();
 	test_signals();
