@@ -3,7 +3,7 @@
  * protocol). The descriptor table stays in fd.c; a file or directory there
  * names a handle of the server, whose offset every holder shares.
  *
- * The first call that needs the server makes this process's window: 16
+ * The first call that needs the server makes this process's window: 6
  * pages it allocates, binds at EXOS_FSWIN_VA (outside ExOS's page map, so
  * fork does not share them and execve keeps them) and grants to the server.
  * Paths and data are copied through it; nothing else of ours is shared.
@@ -67,15 +67,16 @@ static long connect_window(void)
 
 long exos_fs_call(long op, long a, long b, long c)
 {
-	if (!connected) {
+	if (!connected && FS_NEEDS_WINDOW(op)) {
 		long err = connect_window();
 		if (err < 0)
 			return err;
 	}
 	for (;;) {
 		long result, r = exos_lrpc_call(exos_fsd_id(), FS_SERVICE, op, a, b, c, &result);
-		if (r == -EBUSY) { /* the server is serving someone whose slice ran out: let it finish */
-			sys_yield();
+		if (r == -EBUSY || (r == -EINVAL && !connected)) {
+			/* Busy serving someone whose slice ran out, or (before our first call) not serving yet. */
+			sys_yield_to(exos_fsd_id());
 			continue;
 		}
 		return r < 0 ? -EIO : result;

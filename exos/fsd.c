@@ -151,6 +151,8 @@ long exos_fsd_spawn(void)
 
 /* ---- in the server: clients and their windows ---- */
 
+static uint8_t slot_taken[EXO_NCAPS]; /* our slots that hold a client's window page, entry or inbox */
+
 static struct client {
 	uint32_t id;                  /* 0: none */
 	uint32_t nwin;                /* window pages bound (0: no window yet) */
@@ -170,10 +172,12 @@ static void proc_drop(struct client *c)
 	if (c->entry) {
 		sys_unbind(EXO_CAP_SELF, (uint64_t)entry_view(s));
 		sys_cap_drop(c->entry);
+		slot_taken[c->entry] = 0;
 	}
 	if (c->inbox) {
 		sys_unbind(EXO_CAP_SELF, (uint64_t)inbox_view(s));
 		sys_cap_drop(c->inbox);
+		slot_taken[c->inbox] = 0;
 	}
 	c->entry = c->inbox = 0;
 }
@@ -187,6 +191,7 @@ static void window_drop(struct client *c)
 	for (uint32_t i = 0; i < c->nwin; i++) {
 		sys_unbind(EXO_CAP_SELF, (uint64_t)win_of(c->id) + i * 4096UL);
 		sys_cap_drop(c->win[i]);
+		slot_taken[c->win[i]] = 0;
 	}
 	c->nwin = 0;
 }
@@ -506,11 +511,13 @@ static long take_proc(uint32_t caller, struct client *c, long entry, long inbox)
 	if (sys_bind(EXO_CAP_SELF, (uint64_t)entry_view(s), (unsigned long)entry, EXO_PROT_R) < 0)
 		return -EINVAL;
 	c->entry = (uint32_t)entry;
+	slot_taken[entry] = 1;
 	if (sys_bind(EXO_CAP_SELF, (uint64_t)inbox_view(s), (unsigned long)inbox, EXO_PROT_R | EXO_PROT_W) < 0) {
 		proc_drop(c);
 		return -EINVAL;
 	}
 	c->inbox = (uint32_t)inbox;
+	slot_taken[inbox] = 1;
 	return 0;
 }
 
@@ -612,17 +619,8 @@ static int granted_by(uint32_t caller, long slot, unsigned rights)
 	if (slot <= 0 || slot >= EXO_NCAPS)
 		return 0;
 	const volatile struct exo_cap *cap = &EXO_CAP_TABLE[slot];
-	if (cap->type != EXO_CAP_PAGE || (cap->rights & rights) != rights || cap->parent == EXO_CAPID_NIL ||
-	    cap->parent / EXO_NCAPS != (caller & 0xFF))
-		return 0;
-	for (int s = 0; s < NCLIENT; s++) {
-		for (uint32_t i = 0; i < clients[s].nwin; i++)
-			if (clients[s].win[i] == (uint32_t)slot)
-				return 0;
-		if (clients[s].entry == (uint32_t)slot || clients[s].inbox == (uint32_t)slot)
-			return 0;
-	}
-	return 1;
+	return cap->type == EXO_CAP_PAGE && (cap->rights & rights) == rights && cap->parent != EXO_CAPID_NIL &&
+	       cap->parent / EXO_NCAPS == (caller & 0xFF) && !slot_taken[slot];
 }
 
 static int window_cap_ok(uint32_t caller, long slot) { return granted_by(caller, slot, EXO_RIGHT_R | EXO_RIGHT_W); }
@@ -783,6 +781,7 @@ static long take_window(struct client *c, long n, long first)
 		return -EINVAL;
 	c->win[0] = (uint32_t)first;
 	c->nwin = 1;
+	slot_taken[first] = 1;
 	uint32_t slots[FS_WIN_PAGES];
 	memcpy(slots, win, sizeof(slots));
 	for (uint32_t i = 1; i < FS_WIN_PAGES; i++) {
@@ -792,6 +791,7 @@ static long take_window(struct client *c, long n, long first)
 			return -EINVAL;
 		}
 		c->win[c->nwin++] = slots[i];
+		slot_taken[slots[i]] = 1;
 	}
 	return 0;
 }
@@ -804,10 +804,10 @@ static long fsd_call(uint32_t caller, long op, long a, long b, long c)
 		return -EPERM;
 	if (op == FS_HELLO)
 		return take_window(cl, a, b);
-	if (!cl->nwin)
+	if (!cl->nwin && FS_NEEDS_WINDOW(op))
 		return -EPERM; /* no window yet: nothing to take arguments from */
 	char *win = win_of(caller);
-	if (names_proc(win, op, a, caller))
+	if (FS_NEEDS_WINDOW(op) && names_proc(win, op, a, caller))
 		proc_refresh(caller);
 	switch (op) {
 	case FS_OPEN:
@@ -939,8 +939,13 @@ int exos_fsd_main(int argc, char **argv, char **envp)
 	client_of(fsd_first_client);
 	if (exos_lrpc_serve(FS_SERVICE, fsd_call) < 0)
 		sys_exit(121);
-	while (any_client_lives()) /* only reads: the calls may run between any two instructions here */
-		sys_yield();
+	/*
+	 * Only reads: the calls may run between any two instructions here. The
+	 * kernel's idle call keeps us off the CPU (calls still come in) and
+	 * wakes us every 50 ms to see whether anyone is left.
+	 */
+	while (any_client_lives())
+		sys_idle(exo_info->tick_hz / 20 ? exo_info->tick_hz / 20 : 1);
 	sys_exit(0);
 	return 0;
 }

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define FS_SERVICE 1 /* the LRPC service index */
-#define FS_WIN_PAGES 16
+#define FS_WIN_PAGES 6
 #define FS_WIN_SIZE (FS_WIN_PAGES * 4096UL)
 #define FS_PATH1 0        /* window offset of the first path (NUL-terminated, at most 4096 bytes) */
 #define FS_PATH2 4096     /* the second path (rename, link, symlink) */
@@ -59,6 +59,11 @@ enum fs_op {
 	FS_PROC,      /* a, b: our slots (granted by the caller) of its process entry (R) and signal inbox (R/W) */
 	FS_KILL,      /* a: pid (> 0), -1 (all but the caller) or -pgid; b: signal (0: only ask). 0 or -ESRCH */
 };
+
+/* The operations that carry names or data through the window (the others need none made yet). */
+#define FS_NEEDS_WINDOW(op)                                                                              \
+	((op) != FS_HELLO && (op) != FS_CLOSE && (op) != FS_SEEK && (op) != FS_FTRUNCATE && (op) != FS_FORK && \
+	 (op) != FS_SETFL && (op) != FS_DUP_HOLD && (op) != FS_PROC && (op) != FS_KILL)
 
 /* What FS_OPEN, FS_FSTAT and FS_STAT say about a file. */
 struct fs_stat {

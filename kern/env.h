@@ -67,6 +67,7 @@ struct env {
 	struct trapframe pct_saved;   /* its own context while it serves a call */
 	uint32_t pct_caller;          /* id of the synchronous caller waiting for it, 0 for an async call */
 	uint64_t revoke_target_usage; /* the pending request is met once usage is at most this */
+	uint64_t idle_until;          /* idle(): not scheduled before this tick, unless serving a call; 0: not idle */
 };
 
 _Static_assert(__builtin_offsetof(struct env, upcall_entry) == ENV_UPCALL_ENTRY, "trap.h offsets");
@@ -156,6 +157,8 @@ void env_refresh_info(struct env *e);
 /* sched.c */
 NORETURN void sched_run(struct env *prefer);
 NORETURN void sched_yield(void);
+/* idle(): the current environment steps off the CPU for ticks ticks (calls into it still run). */
+NORETURN void sched_idle(uint64_t ticks);
 /* A timer tick: account it, advance the time vector. True when the slot changed (reschedule). */
 bool sched_tick(void);
 /* The rest of the current slot goes to t (directed: PCT, yield_to). */

@@ -44,6 +44,13 @@ long kc_yield(void)
 	sched_yield(); /* the context was saved by kcall() */
 }
 
+long kc_idle(unsigned long ticks)
+{
+	if (ticks == 0 || ticks > EXO_IDLE_MAX)
+		return -EXO_EINVAL;
+	sched_idle(ticks); /* the caller's context, with rax = 0, was saved by kcall() */
+}
+
 long kc_yield_to(unsigned long env_id)
 {
 	struct env *self = this_cpu()->curenv;
@@ -73,7 +80,10 @@ long kc_cgetc(void)
 }
 
 /* Calls that give up the CPU need the caller's context saved first. */
-static bool kcall_may_switch(uint64_t idx) { return idx == EXO_KCALL_yield || idx == EXO_KCALL_yield_to; }
+static bool kcall_may_switch(uint64_t idx)
+{
+	return idx == EXO_KCALL_yield || idx == EXO_KCALL_yield_to || idx == EXO_KCALL_idle;
+}
 
 void kcall_wait_memory_and_retry(struct env *next)
 {

@@ -122,27 +122,36 @@ bool sched_tick(void)
  * anyone else can run (an environment that got the CPU by donation did not
  * move rr_last, so round robin alone could hand a yielder back to itself).
  */
+/*
+ * May e be given the CPU now? Runnable, and not idle (an activation, a call
+ * it serves, is scheduled even while its own context idles).
+ */
+static bool wants_cpu(const struct env *e)
+{
+	return e->state == ENV_RUNNABLE && (!e->idle_until || e->pct_active || info->ticks >= e->idle_until);
+}
+
 static struct env *next_shared(const struct env *skip)
 {
 	uint32_t n = env_slots_used;
 	for (uint32_t k = 1; k <= n; k++) {
 		uint32_t i = (rr_last + k) % n;
-		if (envs[i].state == ENV_RUNNABLE && envs[i].nslots == 0 && &envs[i] != skip) {
+		if (wants_cpu(&envs[i]) && envs[i].nslots == 0 && &envs[i] != skip) {
 			rr_last = i;
 			return &envs[i];
 		}
 	}
-	return skip && skip->state == ENV_RUNNABLE && skip->nslots == 0 ? (struct env *)skip : NULL;
+	return skip && wants_cpu(skip) && skip->nslots == 0 ? (struct env *)skip : NULL;
 }
 
 /* Who runs now, by the rules above, preferring anyone but skip; NULL: nobody may. */
 static struct env *sched_pick(const struct env *skip)
 {
 	struct cpu *c = this_cpu();
-	if (c->donee && c->donee->state == ENV_RUNNABLE)
+	if (c->donee && wants_cpu(c->donee))
 		return c->donee;
 	c->donee = NULL;
-	if (slot_holder && !owner_yielded && slot_holder->state == ENV_RUNNABLE)
+	if (slot_holder && !owner_yielded && wants_cpu(slot_holder))
 		return slot_holder;
 	struct env *e = next_shared(skip);
 	if (e && !slot_holder && (shared_fresh || e != last_shared)) {
@@ -194,6 +203,13 @@ void sched_yield(void)
 	if (next && next->state == ENV_RUNNABLE)
 		env_run(next);
 	sched_run(NULL);
+}
+
+void sched_idle(uint64_t ticks)
+{
+	struct env *cur = this_cpu()->curenv;
+	cur->idle_until = info->ticks + ticks;
+	sched_yield();
 }
 
 void sched_donate(struct env *t) { this_cpu()->donee = t; }

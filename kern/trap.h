@@ -62,7 +62,7 @@
 #define ENV_PCT_ACTIVE 480    /* bool pct_active, then bool pct_lazy */
 #define ENV_PCT_LAZY 481
 #define ENV_PCT_CALLER 664
-#define ENV_SIZE 680
+#define ENV_SIZE 688
 #define ENV_COUNT 64          /* NENV */
 #define ENV_STATE_RUNNABLE 2
 #define ENV_STATE_WAIT_PCT 4

@@ -21,6 +21,7 @@
 #define EXO_TICK_HZ 500 /* 1 kHz is more than QEMU's TCG delivers on time (measured: ticks arrive at ~470 Hz) */
 #define EXO_NSLOTS 16
 #define EXO_NENV 64 /* environments at most, alive at once */
+#define EXO_IDLE_MAX (3600UL * EXO_TICK_HZ) /* the longest idle call: an hour */
 #define EXO_SLOT_TICKS 5
 #define EXO_EPILOGUE_GRACE 1
 #define EXO_OVERRUN_LIMIT 3  /* this many overruns in a row ... */

@@ -25,7 +25,7 @@
 
 /* What ExOS's file server protocol calls them (exos/fsproto.h): the window, the service, the first and last ops. */
 #define FSWIN 0x7E0000800000UL
-#define FSWIN_PAGES 16
+#define FSWIN_PAGES 6
 #define FS_SERVICE 1
 
 static uint64_t seed = 0x5eed5eedULL;

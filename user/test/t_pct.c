@@ -71,6 +71,8 @@ __asm__(".text\n"
 	"ud2\n");
 extern char add_entry[], c_entry[], count_entry[], yield_entry[], exit_entry[];
 
+static int server_idles; /* "idle": the server waits in the kernel's idle call, not by yielding */
+
 static int server(long unused)
 {
 	(void)unused;
@@ -83,7 +85,10 @@ static int server(long unused)
 	mb->server_id = EXO_ENV_INFO->id;
 	mb->ready = 1;
 	while (!mb->stop)
-		sys_yield();
+		if (server_idles)
+			sys_idle(2); /* calls into us still run (and a preempted one is still scheduled) */
+		else
+			sys_yield();
 	return 0;
 }
 
@@ -128,6 +133,7 @@ int main(int argc, char **argv)
 	sys_env_set_quota(EXO_CAP_SELF, 512);
 	long mbox = sys_page_alloc(EXO_PPN_ANY);
 	sys_bind(EXO_CAP_SELF, MAILBOX, (unsigned long)mbox, EXO_PROT_R | EXO_PROT_W);
+	server_idles = argc > 1 && !strcmp(argv[1], "idle");
 	long s = exo_spawn_create(server, 64);
 	sys_bind((unsigned long)s, MAILBOX, (unsigned long)mbox, EXO_PROT_R | EXO_PROT_W);
 	exo_spawn_start(s, 0);

@@ -54,6 +54,10 @@ int main(void)
 		check(sys_yield() == 0, "yield returns 0");
 	check(exo_info->ticks >= t1 + 4, "each lone yield waits for an interrupt");
 
+	check(sys_idle(0) == -EXO_EINVAL && sys_idle(EXO_IDLE_MAX + 1) == -EXO_EINVAL, "idle: 0 or too long: EINVAL");
+	uint64_t t2 = exo_info->ticks;
+	check(sys_idle(5) == 0 && exo_info->ticks >= t2 + 5, "idle(5) returns 0 once 5 ticks have passed");
+
 	uint64_t c0 = rdtsc(), k0 = exo_info->ticks;
 	while (exo_info->ticks < k0 + 10)
 		;
