@@ -60,22 +60,6 @@ const struct exo_bootmap_entry *exos_fsd_start_map(uint64_t *n)
 	return fsd_map;
 }
 
-/* A private copy of our page at va, moved to the server at slot to (bound there by the caller's batch). */
-static long copy_for_server(uint64_t va, long *slot_out)
-{
-	long s = sys_page_alloc(EXO_PPN_ANY);
-	if (s < 0)
-		return s;
-	long r = sys_bind(EXO_CAP_SELF, SPAWN_SCRATCH_VA, (unsigned long)s, EXO_PROT_R | EXO_PROT_W);
-	if (r == 0) {
-		memcpy((void *)SPAWN_SCRATCH_VA, (const void *)va, 4096);
-		sys_unbind(EXO_CAP_SELF, SPAWN_SCRATCH_VA);
-	}
-	if (r < 0)
-		sys_cap_drop((unsigned long)s);
-	*slot_out = s;
-	return r;
-}
 
 /* Give env our image: read-only pages shared, writable ones copied and moved. 0 or a negative exo error. */
 static long give_image(unsigned long env)
@@ -95,7 +79,8 @@ static long give_image(unsigned long env)
 			long slot = ei->bootmap[done + n].slot;
 			uint32_t flags = 0, rights = EXO_RIGHT_R | EXO_RIGHT_X;
 			if (m->prot & EXO_PROT_W) {
-				err = copy_for_server(m->va, &slot);
+				slot = exo_page_copy((const void *)m->va, SPAWN_SCRATCH_VA); /* a private copy */
+				err = slot < 0 ? slot : 0;
 				flags = EXO_GRANT_MOVE;
 				rights = EXO_RIGHT_R | EXO_RIGHT_W;
 			}
@@ -166,20 +151,22 @@ static struct client {
 static const struct exos_proc *entry_view(int s) { return (const struct exos_proc *)(FSD_ENTRY_VIEWS + s * 4096UL); }
 static volatile uint64_t *inbox_view(int s) { return (volatile uint64_t *)(FSD_INBOX_VIEWS + s * 4096UL); }
 
+/* Stop seeing a client's page at va through our capability *slot (0: none). */
+static void view_drop(uint32_t *slot, const volatile void *va)
+{
+	if (!*slot)
+		return;
+	sys_unbind(EXO_CAP_SELF, (uint64_t)va);
+	sys_cap_drop(*slot);
+	slot_taken[*slot] = 0;
+	*slot = 0;
+}
+
 static void proc_drop(struct client *c)
 {
 	int s = (int)(c->id & 0xFF);
-	if (c->entry) {
-		sys_unbind(EXO_CAP_SELF, (uint64_t)entry_view(s));
-		sys_cap_drop(c->entry);
-		slot_taken[c->entry] = 0;
-	}
-	if (c->inbox) {
-		sys_unbind(EXO_CAP_SELF, (uint64_t)inbox_view(s));
-		sys_cap_drop(c->inbox);
-		slot_taken[c->inbox] = 0;
-	}
-	c->entry = c->inbox = 0;
+	view_drop(&c->entry, entry_view(s));
+	view_drop(&c->inbox, inbox_view(s));
 }
 
 static struct memfs fs;
@@ -349,12 +336,12 @@ static void put_stat(char *win, const struct mnode *n, uint32_t flags)
 
 static char path1[MEMFS_PATH_MAX], path2[MEMFS_PATH_MAX];
 
+static long dir_and_path(uint32_t id, const char *win, long dirh, struct mnode **dir);
+
 static long do_open(uint32_t id, char *win, long dirh, long flags, long mode)
 {
 	struct mnode *dir, *n;
-	long err = dir_of(dirh, id, &dir);
-	if (err == 0)
-		err = take_path(win, FS_PATH1, path1);
+	long err = dir_and_path(id, win, dirh, &dir);
 	if (err == 0)
 		err = memfs_open(&fs, dir, path1, (int)flags, (uint32_t)mode, &n);
 	if (err < 0)
@@ -537,6 +524,13 @@ static long do_fork(uint32_t id, long child, long entry, long inbox)
 	return 0;
 }
 
+/* The directory handle dirh names and path 1, taken into path1: 0 or the error. */
+static long dir_and_path(uint32_t id, const char *win, long dirh, struct mnode **dir)
+{
+	long err = dir_of(dirh, id, dir);
+	return err < 0 ? err : take_path(win, FS_PATH1, path1);
+}
+
 static long do_path_op(uint32_t id, char *win, int op, long dirh, long arg, long arg2)
 {
 	struct mnode *dir, *n;
@@ -549,16 +543,12 @@ static long do_path_op(uint32_t id, char *win, int op, long dirh, long arg, long
 		return err;
 	case FS_UNLINK:
 	case FS_MKDIR:
-		err = dir_of(dirh, id, &dir);
-		if (err == 0)
-			err = take_path(win, FS_PATH1, path1);
+		err = dir_and_path(id, win, dirh, &dir);
 		if (err < 0)
 			return err;
 		return op == FS_MKDIR ? memfs_mkdir(&fs, dir, path1, (uint32_t)arg) : memfs_unlink(&fs, dir, path1, arg != 0);
 	case FS_READLINK:
-		err = dir_of(dirh, id, &dir);
-		if (err == 0)
-			err = take_path(win, FS_PATH1, path1);
+		err = dir_and_path(id, win, dirh, &dir);
 		if (err < 0)
 			return err;
 		if (arg < 0 || arg > (long)FS_DATA_MAX)

@@ -83,18 +83,28 @@ void exo_child_entry(long arg)
 	exit(child_fn(arg));
 }
 
-/* A private copy of the page at va for the new environment; returns its slot in our table. */
-static long copy_page(long env, uint64_t va, unsigned prot)
+long exo_page_copy(const void *src, uint64_t scratch_va)
 {
 	long s = sys_page_alloc(EXO_PPN_ANY);
 	if (s < 0)
 		return s;
-	long r = sys_bind(EXO_CAP_SELF, SCRATCH_VA, (unsigned long)s, EXO_PROT_R | EXO_PROT_W);
-	if (r == 0) {
-		memcpy((void *)SCRATCH_VA, (const void *)va, 4096);
-		sys_unbind(EXO_CAP_SELF, SCRATCH_VA);
-		r = sys_bind((unsigned long)env, va, (unsigned long)s, prot);
+	long r = sys_bind(EXO_CAP_SELF, scratch_va, (unsigned long)s, EXO_PROT_R | EXO_PROT_W);
+	if (r < 0) {
+		sys_cap_drop((unsigned long)s);
+		return r;
 	}
+	memcpy((void *)scratch_va, src, 4096);
+	sys_unbind(EXO_CAP_SELF, scratch_va);
+	return s;
+}
+
+/* A private copy of the page at va for the new environment; returns its slot in our table. */
+static long copy_page(long env, uint64_t va, unsigned prot)
+{
+	long s = exo_page_copy((const void *)va, SCRATCH_VA);
+	if (s < 0)
+		return s;
+	long r = sys_bind((unsigned long)env, va, (unsigned long)s, prot);
 	if (r < 0) {
 		sys_cap_drop((unsigned long)s);
 		return r;

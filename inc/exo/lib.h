@@ -103,6 +103,12 @@ void exo_upcall_private_range(uint64_t *start, uint64_t *end);
  * exo_wait yields until it has ended.
  */
 long exo_spawn_create(int (*fn)(long), uint64_t quota);
+/*
+ * A new page holding a copy of the page at src, filled through a binding
+ * at scratch_va (a page-aligned address the caller does not use; unbound
+ * again after). Its capability slot, or a negative exo error.
+ */
+long exo_page_copy(const void *src, uint64_t scratch_va);
 long exo_spawn_start(long env, long arg);
 long exo_spawn(int (*fn)(long), long arg, uint64_t quota);
 /* The FS base (thread pointer) a spawned child inherits; a runtime that sets it overrides this. */
