@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -523,12 +524,47 @@ long exos_fstat(long fd, struct stat *st)
 		return -EFAULT;
 	if (f->type == F_FILE || f->type == F_DIR)
 		return exos_sfile_fstat(f->handle, st);
-	memset(st, 0, sizeof(*st));
-	st->st_mode = f->type == F_PIPE ? (S_IFIFO | 0600) : (S_IFCHR | 0666);
-	st->st_nlink = 1;
-	st->st_blksize = 4096;
-	st->st_rdev = f->type == F_CONSOLE ? (5 << 8 | 1) : f->type == F_NULL ? (1 << 8 | 3) : 0;
+	if (f->type == F_CONSOLE || f->type == F_NULL) {
+		exos_special_stat(f->type == F_CONSOLE ? EXOS_SPECIAL_CONSOLE : EXOS_SPECIAL_NULL, st);
+		return 0;
+	}
+	exos_stat_fill(st, S_IFIFO | 0600, 0, (uint32_t)((uint64_t)f->pipe >> 12)); /* a pipe: its buffer names it */
+	st->st_dev = 0x0E0D;
 	return 0;
+}
+
+/* What stat says of /dev/null and /dev/console (and fstat of their descriptors: the same device and inode). */
+void exos_special_stat(int which, struct stat *st)
+{
+	exos_stat_fill(st, S_IFCHR | 0666, 0, which == EXOS_SPECIAL_NULL ? 3 : 2);
+	st->st_rdev = which == EXOS_SPECIAL_NULL ? (1 << 8 | 3) : (5 << 8 | 1);
+}
+
+/*
+ * What readlink says of /proc/self/fd/N (musl's ttyname asks it): the
+ * console and /dev/null by name, a pipe as Linux writes it, a directory by
+ * its path (files.c asks the server); -ENOENT for no such descriptor, and
+ * -EINVAL for a file (its name is not kept).
+ */
+long exos_fd_link_name(long fd, char *out, unsigned long size)
+{
+	struct file *f = file_of(fd);
+	if (!f)
+		return -ENOENT;
+	const char *name = f->type == F_CONSOLE ? "/dev/console" : f->type == F_NULL ? "/dev/null" : NULL;
+	if (name) {
+		unsigned long n = strlen(name) < size ? strlen(name) : size;
+		memcpy(out, name, n);
+		return (long)n;
+	}
+	if (f->type == F_PIPE) {
+		char tmp[40];
+		int n = snprintf(tmp, sizeof(tmp), "pipe:[%lu]", (unsigned long)((uint64_t)f->pipe >> 12));
+		unsigned long k = (unsigned long)n < size ? (unsigned long)n : size;
+		memcpy(out, tmp, k);
+		return (long)k;
+	}
+	return -EINVAL;
 }
 
 /* ---- poll ---- */

@@ -51,6 +51,9 @@ void exos_stat_fill(struct stat *st, uint32_t mode, uint64_t size, uint32_t ino)
 long exos_fd_new_server_file(long handle, int is_dir, int flags);
 enum { EXOS_SPECIAL_NULL = 1, EXOS_SPECIAL_CONSOLE = 2 };
 long exos_fd_new_special(int which, int cloexec);
+void exos_special_stat(int which, struct stat *st);
+/* readlink of /proc/self/fd/N for fd: the name's length in out, or -ENOENT/-EINVAL (a file or directory). */
+long exos_fd_link_name(long fd, char *out, unsigned long size);
 /* fd's server handle (and whether it is a directory); -EBADF, or -ESPIPE when fd is not the server's. */
 long exos_fd_server_handle(long fd, int *is_dir);
 

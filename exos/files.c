@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -248,8 +249,7 @@ long exos_fstatat(long dirfd, const char *path, struct stat *st, long flags)
 		return exos_fstat(dirfd, st);
 	int special = special_file(WIN + FS_PATH1);
 	if (special) {
-		exos_stat_fill(st, S_IFCHR | 0666, 0, 2);
-		st->st_rdev = special == EXOS_SPECIAL_NULL ? (1 << 8 | 3) : (5 << 8 | 1);
+		exos_special_stat(special, st);
 		return 0;
 	}
 	if (WIN[FS_PATH1] == '\0')
@@ -284,6 +284,26 @@ long exos_faccessat(long dirfd, const char *path, long how)
 	return 0;
 }
 
+/* /proc/self/fd/N or /proc/<our pid>/fd/N: N, else -1. */
+static long own_fd_link(const char *p)
+{
+	char self[16];
+	int k = snprintf(self, sizeof(self), "%u", EXO_ENV_INFO->id);
+	if (strncmp(p, "/proc/", 6))
+		return -1;
+	p += 6;
+	if (!strncmp(p, "self/fd/", 8))
+		p += 8;
+	else if (!strncmp(p, self, (size_t)k) && !strncmp(p + k, "/fd/", 4))
+		p += k + 4;
+	else
+		return -1;
+	long fd = 0;
+	for (; *p >= '0' && *p <= '9' && fd < 100000; p++)
+		fd = fd * 10 + (*p - '0');
+	return *p || p[-1] == '/' ? -1 : fd;
+}
+
 long exos_readlinkat(long dirfd, const char *path, char *buf, unsigned long size)
 {
 	long start = path_in(FS_PATH1, dirfd, path);
@@ -295,6 +315,17 @@ long exos_readlinkat(long dirfd, const char *path, char *buf, unsigned long size
 		return -EFAULT;
 	if (WIN[FS_PATH1] == '\0')
 		return -ENOENT;
+	long fd = own_fd_link(WIN + FS_PATH1);
+	if (fd >= 0) { /* our descriptors: ExOS knows them, the server does not */
+		int is_dir;
+		long h = exos_fd_server_handle(fd, &is_dir);
+		if (h < 0 || !is_dir)
+			return exos_fd_link_name(fd, buf, size);
+		long n = exos_fs_call(FS_GETCWD, h, 0, 0);
+		if (n > 0)
+			memcpy(buf, WIN + FS_DATA, (unsigned long)n < size ? (unsigned long)n : size);
+		return n < 0 ? n : ((unsigned long)n < size ? n : (long)size);
+	}
 	long r = exos_fs_call(FS_READLINK, start, (long)(size < FS_DATA_MAX ? size : FS_DATA_MAX), 0);
 	if (r > 0)
 		memcpy(buf, WIN + FS_DATA, (unsigned long)r);

@@ -204,6 +204,28 @@ static void making_files(void)
 	expect(open("/etc/motd/x", O_CREAT | O_WRONLY, 0644) == -1 && errno == ENOTDIR, "create under a file: ENOTDIR");
 	expect(open("/tmp", O_WRONLY) == -1 && errno == EISDIR, "open a directory to write: EISDIR");
 	expect(ftruncate(0, 0) == -1 && errno == EINVAL, "ftruncate the console: EINVAL");
+
+	/* /proc/self/fd/N names what a descriptor is (musl's ttyname reads it). */
+	int p[2];
+	expect(pipe(p) == 0, "pipe");
+	char link[64], path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+	n = readlink(path, link, sizeof link - 1);
+	expect(n > 6 && !memcmp(link, "pipe:[", 6), "readlink /proc/self/fd/N of a pipe: pipe:[...]");
+	int d = open("/tmp", O_RDONLY | O_DIRECTORY);
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", getpid(), d);
+	n = readlink(path, link, sizeof link - 1);
+	expect(n == 4 && !memcmp(link, "/tmp", 4), "readlink /proc/<pid>/fd/N of a directory: its path");
+	expect(readlink("/proc/self/fd/77", link, sizeof link) == -1 && errno == ENOENT, "of a closed descriptor: ENOENT");
+	struct stat a, b;
+	int con = open("/dev/console", O_RDWR);
+	expect(con >= 0 && fstat(con, &a) == 0 && stat("/dev/console", &b) == 0 && a.st_ino == b.st_ino &&
+		       a.st_dev == b.st_dev && a.st_rdev == b.st_rdev,
+	       "fstat of the console and stat of /dev/console agree");
+	close(con);
+	close(d);
+	close(p[0]);
+	close(p[1]);
 }
 
 /* Offsets are shared by dup and across fork; files outlive the process that wrote them. */
