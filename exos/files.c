@@ -640,6 +640,7 @@ void exos_fs_export(struct exos_exec_handoff *h)
 	h->fs_env_slot = (uint32_t)exos_fsd_env_slot();
 	h->fs_connected = (uint32_t)connected;
 	h->fs_cwd = cwd_handle;
+	h->umask = exos_umask_value();
 }
 
 void exos_fs_import(const struct exos_exec_handoff *h)
@@ -647,6 +648,7 @@ void exos_fs_import(const struct exos_exec_handoff *h)
 	exos_fsd_adopt(h->fs_server, h->fs_env_slot);
 	connected = (int)h->fs_connected;
 	cwd_handle = h->fs_cwd;
+	exos_umask(h->umask);
 }
 
 /* ---- programs, for execve ---- */

@@ -136,8 +136,8 @@ struct exos_exec_handoff {
 		uint64_t size, off; /* a file's flags and access mode */
 		uint32_t mode, ino;
 	} fd[EXOS_EXEC_MAX_FDS];
-	/* The file server (exos/fsd.c): its id, our capability for its environment, our window, our working directory. */
-	uint32_t fs_server, fs_env_slot, fs_connected, pad;
+	/* The file server (exos/fsd.c): its id, our capability for its environment, our window; the umask; the working directory. */
+	uint32_t fs_server, fs_env_slot, fs_connected, umask;
 	int64_t fs_cwd;
 };
 

@@ -271,9 +271,25 @@ static void sharing(void)
 	close(p[0]);
 }
 
-/* A program written at run time runs. */
+/* A program written at run time runs; the umask crosses execve. */
 static void exec_written(void)
 {
+	mode_t old = umask(027);
+	int u[2];
+	pipe(u);
+	pid_t c = fork();
+	if (c == 0) {
+		dup2(u[1], 1);
+		execl("/bin/sh", "sh", "-c", "umask", (char *)NULL);
+		_exit(127);
+	}
+	close(u[1]);
+	char got[16] = {0};
+	ssize_t k = read(u[0], got, sizeof got - 1);
+	waitpid(c, NULL, 0);
+	close(u[0]);
+	umask(old);
+	expect(k >= 4 && !strncmp(got, "0027", 4), "the umask crosses execve (sh says 0027)");
 	expect(put("/tmp/script", "#!/bin/sh\necho ran $1\n") == 0 && chmod("/tmp/script", 0755) == 0, "write a script");
 	int p[2];
 	pipe(p);
