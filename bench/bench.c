@@ -789,7 +789,10 @@ static void sort_u64(uint64_t *v, int n)
  * processor to the first the other takes when it gets it: the timer
  * interrupt, the scheduler and the switch, plus a few instructions of the
  * two loops. A side knows it was switched out when the other's latest
- * timestamp has moved; ticks inside its own slice do not count. The figure is
+ * timestamp has moved; ticks inside its own slice do not count, nor does a
+ * switch that came between its timestamp and its look at the other's (the
+ * other's is then later than its own: under icount the phase of the timer in
+ * the loop repeats, and such switches could be most of them). The figure is
  * the median of the switches of a batch (both directions).
  */
 static void slice_spin(int me, long want)
@@ -803,8 +806,11 @@ static void slice_spin(int me, long want)
 		uint64_t o = other->last;
 		if (o != seen) {
 			seen = o;
-			mine->cost[mine->n] = span(o, t);
-			mine->n++;
+			/* else we lost the processor between our timestamp and this look: not measurable */
+			if (o < t) {
+				mine->cost[mine->n] = span(o, t);
+				mine->n++;
+			}
 		}
 	}
 }

@@ -14,11 +14,14 @@
  *
  * Input is taken from the kernel lazily, only as far as a consumer needs:
  * a reader until its read can be satisfied, poll until it would not wait,
- * and a parent waiting in wait4 for a child of the foreground group, which
+ * a parent waiting in wait4 for a child of the foreground group, which
  * stands in for the job that does not read so that its signal characters
- * reach it (and which, after a signal character, leaves the rest of the
- * input alone for TTY_HOLD_NS so the signal can take effect first: what
- * follows was typed for whoever comes next).
+ * reach it, and a process of the foreground group that computes without
+ * system calls (its prologue: exos_console_watch_busy), which may be the only
+ * one left to see them (a shell's builtin loop). Such a watcher, after a
+ * signal character, leaves the rest of the input alone for TTY_HOLD_NS so
+ * the signal can take effect first: what follows was typed for whoever comes
+ * next.
  *
  * Signals for the foreground group go through the page as well: a ring of
  * the last TTY_SIGS (group, signal) pairs and a count; every process looks
@@ -599,6 +602,13 @@ void exos_console_watch(void)
 	if (pump(t, NEED_ALL, 0, 1))
 		t->hold_until_ns = exos_now_ns() + TTY_HOLD_NS;
 	tty_unlock(t);
+}
+
+void exos_console_watch_busy(void)
+{
+	struct tty *t = tty_page;
+	if (t && a_process() && (t->tio.lflag & ISIG) && t->fg == my_pgid())
+		exos_console_watch();
 }
 
 uint64_t exos_console_take_signals(void)

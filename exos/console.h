@@ -20,6 +20,12 @@ uint32_t exos_console_foreground(void);
  * rest is kept for readers.
  */
 void exos_console_watch(void);
+/*
+ * The same, for a process that computes without system calls (the prologue,
+ * inside ExOS): only when it is in the foreground group and ISIG is on, so
+ * that Ctrl-C reaches it when nobody else reads the terminal.
+ */
+void exos_console_watch_busy(void);
 /* The signals the terminal sent to this process's group since the last look (a set, bit sig - 1). */
 uint64_t exos_console_take_signals(void);
 /* The first process: make the terminal now, so that every process it makes shares it. */

@@ -17,11 +17,19 @@
  * signals other processes send through this process's inbox page (proc.c).
  * Pending signals are delivered when ExOS returns from a system call and
  * inside calls that wait (wait4, nanosleep, read, pause, sigsuspend), which
- * then return EINTR unless the handler asked for SA_RESTART. A process that
- * computes without making system calls sees them only at its next call.
- * The terminal's signals (Ctrl-C...) come from its page (console.c). Stop
- * signals with the default action stop the process inside ExOS until
- * SIGCONT (stop_self); the parent learns it from the process's entry.
+ * then return EINTR unless the handler asked for SA_RESTART; and
+ * asynchronously, to a process that computes without making calls, from the
+ * prologue upcall at the start of each of its turns (exos_signal_async,
+ * called by thread.c's prologue handler when THE RULE allows: not inside
+ * ExOS), where a handler gets a signal frame built on the interrupted context
+ * as for a fault. The terminal's signals (Ctrl-C...) come from its page
+ * (console.c). Stop signals with the default action stop the process inside
+ * ExOS until SIGCONT (stop_self); the parent learns it from the process's
+ * entry.
+ *
+ * Protection: this state is touched only inside ExOS (exos_vm_busy > 0: a
+ * call, a delivery, the prologue's) or in an upcall handler, which nothing
+ * interrupts; the prologue acts only when exos_vm_busy is 0.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -286,8 +294,8 @@ static void stop_self(int sig)
 }
 
 /*
- * Run the action for sig now, from inside ExOS (an asynchronous signal).
- * 0 if no handler ran (ignored, or a stop and continue), 1 if one ran with
+ * Run the action for sig now, from inside ExOS (an asynchronous signal),
+ * exos_vm_busy raised by exos_signal_deliver. 0 if no handler ran (ignored, or a stop and continue), 1 if one ran with
  * SA_RESTART, 2 if one ran without.
  */
 static int act_now(int sig)
@@ -314,28 +322,42 @@ static int act_now(int sig)
 	info.si_signo = sig;
 	info.si_code = SI_USER;
 	memcpy(&uc.uc_sigmask, &saved, sizeof(saved));
+	exos_vm_busy--; /* the handler runs at its caller's nesting: the prologue may act inside it */
 	if (a.flags & SA_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))(void (*)(void))a.handler)(sig, &info, &uc);
 	else
 		a.handler(sig);
+	exos_vm_busy++;
 	blocked = saved;
 	return a.flags & SA_RESTART ? 1 : 2;
 }
 
+/* The next signal pending and not blocked, taken off pending; 0 if none. */
+static int take_ready(void)
+{
+	uint64_t ready = pending & ~blocked;
+	if (!ready)
+		return 0;
+	int sig = __builtin_ctzll(ready) + 1;
+	pending &= ~BIT(sig);
+	return sig;
+}
+
+/*
+ * Called at the end of calls with exos_vm_busy possibly 0: raising it keeps
+ * the prologue away from this state while it changes (act_now lowers it
+ * while a handler runs).
+ */
 int exos_signal_deliver(void)
 {
-	int interrupted = 0;
+	int interrupted = 0, sig;
+	exos_vm_busy++;
 	exos_signal_poll();
-	for (;;) {
-		uint64_t ready = pending & ~blocked;
-		if (!ready) {
-			attention();
-			return interrupted;
-		}
-		int sig = __builtin_ctzll(ready) + 1;
-		pending &= ~BIT(sig);
+	while ((sig = take_ready()))
 		interrupted |= act_now(sig);
-	}
+	attention();
+	exos_vm_busy--;
+	return interrupted;
 }
 
 long exos_signal_wait_point(int restartable)
@@ -371,7 +393,7 @@ long exos_rt_sigsuspend(const uint64_t *mask, unsigned long setsize)
 	return r;
 }
 
-/* ---- synchronous signals: a frame on the interrupted stack ---- */
+/* ---- a signal frame on the interrupted stack (faults, and asynchronous delivery) ---- */
 
 struct sigframe {
 	uint64_t pretcode; /* the restorer: the handler's return address */
@@ -386,6 +408,7 @@ static const int greg_of[] = {
 	[REG_RAX] = 14, [REG_RCX] = 12, [REG_RSP] = 16, [REG_EFL] = 15,
 }; /* ucontext register -> word of struct exo_regs (r15 first) */
 
+/* The context of u into f: registers, the fault's trapno, err and cr2 (0 unless it is an exception), mask, vector state. */
 static void save_context(struct sigframe *f, const struct exo_upcall *u, uint64_t mask)
 {
 	const uint64_t *r = (const uint64_t *)&u->regs;
@@ -393,9 +416,11 @@ static void save_context(struct sigframe *f, const struct exo_upcall *u, uint64_
 		if (g != REG_RIP)
 			f->uc.uc_mcontext.gregs[g] = (greg_t)r[greg_of[g]];
 	f->uc.uc_mcontext.gregs[REG_RIP] = (greg_t)u->rip;
-	f->uc.uc_mcontext.gregs[REG_TRAPNO] = (greg_t)u->vector;
-	f->uc.uc_mcontext.gregs[REG_ERR] = (greg_t)u->err;
-	f->uc.uc_mcontext.gregs[REG_CR2] = (greg_t)u->addr;
+	if (u->type == EXO_UPCALL_EXCEPTION) {
+		f->uc.uc_mcontext.gregs[REG_TRAPNO] = (greg_t)u->vector;
+		f->uc.uc_mcontext.gregs[REG_ERR] = (greg_t)u->err;
+		f->uc.uc_mcontext.gregs[REG_CR2] = (greg_t)u->addr;
+	}
 	f->uc.uc_mcontext.fpregs = (fpregset_t)f->fpu;
 	memcpy(&f->uc.uc_sigmask, &mask, sizeof(mask));
 	void *fpu = exo_upcall_fpu_state();
@@ -403,19 +428,20 @@ static void save_context(struct sigframe *f, const struct exo_upcall *u, uint64_
 		memcpy(f->fpu, fpu, sizeof(f->fpu));
 }
 
-int exos_signal_fault(struct exo_upcall *u, int sig, int code, uint64_t addr)
+/*
+ * Point the interrupted context u at sig's handler, as if it had called it:
+ * a frame below u's stack (past the red zone) holds the restorer's address,
+ * the context and the info (code, addr); rdi, rsi, rdx = sig, info, context;
+ * sig's mask is added as the handler runs. 0, or -1 when that stack is not
+ * writable (then nothing changed).
+ */
+static int push_frame(struct exo_upcall *u, int sig, int code, uint64_t addr)
 {
 	struct k_sigaction a = actions[sig];
-	if (a.handler == SIG_DFL || a.handler == SIG_IGN || (blocked & BIT(sig))) {
-		exos_proc_dying(sig); /* a fault nobody takes ends the process, as on Linux */
-		return -1;
-	}
 	uint64_t sp = ((u->regs.rsp - 128 - sizeof(struct sigframe)) & ~63UL) - 8;
 	struct sigframe *f = (struct sigframe *)sp;
-	if (!exos_user_ok(f, sizeof(*f), 1)) {
-		exos_proc_dying(SIGSEGV); /* no stack to run the handler on */
+	if (!exos_user_ok(f, sizeof(*f), 1))
 		return -1;
-	}
 	memset(&f->uc, 0, sizeof(f->uc));
 	memset(&f->info, 0, sizeof(f->info));
 	save_context(f, u, blocked);
@@ -436,6 +462,85 @@ int exos_signal_fault(struct exo_upcall *u, int sig, int code, uint64_t addr)
 	u->regs.rflags &= ~(0x100UL | 0x400UL); /* no trap flag, direction flag clear: the ABI's state */
 	attention();
 	return 0;
+}
+
+int exos_signal_fault(struct exo_upcall *u, int sig, int code, uint64_t addr)
+{
+	struct k_sigaction a = actions[sig];
+	if (a.handler == SIG_DFL || a.handler == SIG_IGN || (blocked & BIT(sig))) {
+		exos_proc_dying(sig); /* a fault nobody takes ends the process, as on Linux */
+		return -1;
+	}
+	if (push_frame(u, sig, code, addr) < 0) {
+		exos_proc_dying(SIGSEGV); /* no stack to run the handler on */
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- asynchronous delivery, from the prologue ---- */
+
+/*
+ * Act on sig, taken off pending, for the context u the prologue interrupted.
+ * 1: u now runs its handler (the rest waits for the handler's return or the
+ * next turn); 0: done with it (ignored, or stopped and continued: look for
+ * more). A default action that ends the process ends it here. A handler
+ * whose frame does not fit the interrupted stack is left pending, for the
+ * next call (1).
+ */
+static int act_on_frame(struct exo_upcall *u, int sig)
+{
+	struct k_sigaction a = actions[sig];
+	if (a.handler == SIG_IGN)
+		return 0;
+	if (a.handler == SIG_DFL) {
+		if (default_action(sig) == ACT_TERM)
+			die_of(sig);
+		if (default_action(sig) == ACT_STOP)
+			stop_self(sig);
+		return 0;
+	}
+	if (push_frame(u, sig, SI_USER, 0) < 0)
+		pending |= BIT(sig);
+	return 1;
+}
+
+unsigned long exos_calls;
+
+#define QUIET_TICKS (EXO_TICK_HZ / 10) /* 100 ms */
+
+/*
+ * Has the process made no ExOS call for QUIET_TICKS, as far as the
+ * prologues that could act saw (exos_calls unchanged since one of them
+ * noted the time)? It computes. Loads only: the kernel's tick count.
+ */
+static int computing(void)
+{
+	static unsigned long calls_seen = ~0UL;
+	static uint64_t since;
+	uint64_t now = exo_info->ticks;
+	if (exos_calls != calls_seen) {
+		calls_seen = exos_calls;
+		since = now;
+		return 0;
+	}
+	return now - since >= QUIET_TICKS;
+}
+
+void exos_signal_async(struct exo_upcall *u)
+{
+	int quiet = computing();
+	if (!quiet && !exos_signal_maybe())
+		return; /* the common case: a few loads */
+	exos_vm_busy++;
+	if (quiet)
+		exos_console_watch_busy(); /* nobody may be reading the terminal: look for Ctrl-C ourselves */
+	exos_signal_poll();
+	int sig;
+	while ((sig = take_ready()) && !act_on_frame(u, sig))
+		;
+	attention();
+	exos_vm_busy--;
 }
 
 long exos_rt_sigreturn(void)

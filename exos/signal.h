@@ -60,6 +60,21 @@ int exos_signal_deliver(void);
 /* Inside a call that waits: deliver; -EINTR if the call must give up, else 0 (go on waiting). */
 long exos_signal_wait_point(int restartable);
 /*
+ * Asynchronous delivery, from the prologue upcall (thread.c), which calls it
+ * only when THE RULE holds: the interrupted context u is not inside ExOS
+ * (exos_vm_busy 0, no thread switch, no reflected call, ...). Collects what
+ * arrived (inbox, terminal, timer) and acts on the first signal the running
+ * thread does not block: a handler gets a signal frame on u and runs when u
+ * resumes; a default action that ends the process ends it here; a stop stops
+ * it here until SIGCONT. A process of the terminal's foreground group that
+ * made no call for 100 ms (it computes) also takes typed input, looking for
+ * a signal character (exos_console_watch_busy). When
+ * nothing is pending this costs a few loads.
+ */
+void exos_signal_async(struct exo_upcall *u);
+/* System calls made (__exos_syscall counts them): how the prologue tells a process that computes. */
+extern unsigned long exos_calls;
+/*
  * A fault as signal sig: with a handler, set u up to run it on a signal
  * frame (0); otherwise record that the process ends by sig (-1: the fault is
  * declined and the kernel ends the environment with its report).

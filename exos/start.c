@@ -23,6 +23,7 @@
 #include "fsd.h"
 #include "proc.h"
 #include "signal.h"
+#include "thread.h"
 
 #define MAX_ARGS 128 /* the kernel passes at most 1023 bytes of command line */
 #define NAUX 7
@@ -104,6 +105,7 @@ static __attribute__((noreturn)) void start_execd(unsigned long *sp)
 	exos_console_attach(h->tty_sig_seen);
 	exos_exec_handoff_release(); /* the old program's pages go now */
 	exos_proc_set_cmdline((int)sp[0], (char **)&sp[1]);
+	exos_prologue_init(); /* asynchronous signals (without it, they wait for the next call) */
 	__libc_start_main(main, (int)sp[0], (char **)&sp[1], _init, _fini, 0);
 	__builtin_unreachable();
 }
@@ -145,6 +147,7 @@ void __exos_start_c(char *cmdline, unsigned long *sp)
 	if (r < 0)
 		start_failed();
 	exos_console_init();
+	exos_prologue_init();
 	__libc_start_main(main, argc, argv, _init, _fini, 0);
 	__builtin_unreachable();
 }

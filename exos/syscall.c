@@ -354,6 +354,7 @@ static long dispatch(long n, long a1, long a2, long a3, long a4, long a5, long a
 long __exos_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	exos_vm_busy++;
+	exos_calls++;
 	long r = dispatch(n, a1, a2, a3, a4, a5, a6);
 	if (exos_thread_preempt_wanted && exos_vm_busy == 1)
 		exos_thread_preempt_point();

@@ -15,17 +15,22 @@
  * the handler returns through, so no thread ever keeps frames on the one
  * upcall stack the environment has.
  *
- * Preemption. At the first clone ExOS asks the kernel for a prologue upcall
- * whenever a shared slot begins with this environment (sched_prologue), so
- * every slot (10 ms) it runs in starts in on_prologue. THE RULE: ExOS's own
- * state is not reentrant, so a thread is preempted there only when it is not
- * inside ExOS: exos_vm_busy == 0 (no ExOS call in progress), no switch in
- * progress (exos_thread_switching, and rip not in the few instructions of
- * thread_switch.S after it is cleared), not in a reflected call. Otherwise
- * the preemption is only noted (exos_thread_preempt_wanted) and made as the
- * outermost ExOS call returns (exos_thread_preempt_point) or as the reflected
- * call ends (exos_thread_reflect_leave). Upcall handlers (page faults) are
- * never interrupted: the kernel postpones asynchronous upcalls while one runs.
+ * The prologue. Every ExOS process asks the kernel at its start for a
+ * prologue upcall whenever a turn of its begins in a shared slot
+ * (sched_prologue, exos_prologue_init), so every slot (10 ms) it runs in, and
+ * every return to it after another environment ran, starts in on_prologue,
+ * which delivers signals asynchronously (signal.c) and preempts threads.
+ * THE RULE: ExOS's own state is not reentrant, so the prologue acts on the
+ * interrupted context only when it is not inside ExOS: exos_vm_busy == 0 (no
+ * ExOS call or signal delivery in progress), no switch in progress
+ * (exos_thread_switching, and rip not in the few instructions of
+ * thread_switch.S after it is cleared), not in a reflected call, not a thread
+ * that unmapped its own stack. Otherwise signals wait for the next ExOS call
+ * (which delivers them as it returns), and the preemption is only noted
+ * (exos_thread_preempt_wanted) and made as the outermost ExOS call returns
+ * (exos_thread_preempt_point) or as the reflected call ends
+ * (exos_thread_reflect_leave). Upcall handlers (page faults) are never
+ * interrupted: the kernel postpones asynchronous upcalls while one runs.
  *
  * Protection of the state below: it is read and written only by the thread
  * that runs, while it cannot be preempted by the rule above (inside ExOS or
@@ -118,7 +123,17 @@ static unsigned vector_state_size(void)
 
 static void on_prologue(struct exo_upcall *u);
 
-/* The first clone: images for the vector state, and the prologue upcall that preempts. 0 or -errno. */
+long exos_prologue_init(void)
+{
+	if (prologue_on)
+		return 0;
+	if (exo_set_slice_handlers(on_prologue, NULL) < 0 || sys_sched_prologue(1) < 0)
+		return -EAGAIN;
+	prologue_on = 1;
+	return 0;
+}
+
+/* The first clone: images for the vector state, and the prologue upcall that preempts (if not on yet). 0 or -errno. */
 static long start_threading(void)
 {
 	if (!fpu_images) {
@@ -129,12 +144,7 @@ static long start_threading(void)
 		fpu_images = (uint8_t *)a;
 		fpu_size = vector_state_size();
 	}
-	if (!prologue_on) {
-		if (exo_set_slice_handlers(on_prologue, NULL) < 0 || sys_sched_prologue(1) < 0)
-			return -EAGAIN;
-		prologue_on = 1;
-	}
-	return 0;
+	return exos_prologue_init();
 }
 
 /* ---- choosing and entering the next thread ---- */
@@ -298,15 +308,28 @@ static int in_resume_code(uint64_t rip)
 	return rip >= (uint64_t)exos_thread_resume_start && rip < (uint64_t)exos_thread_resume_end;
 }
 
-/* The prologue upcall: a slot begins. Preempt the running thread if THE RULE allows, else note it. */
+/* THE RULE: may the prologue act on the context u it interrupted? */
+static int may_act(const struct exo_upcall *u)
+{
+	return !exos_vm_busy && !exos_thread_switching && !in_reflect && !stackless && !in_resume_code(u->rip);
+}
+
+/*
+ * The prologue upcall: a turn begins. If THE RULE allows, deliver a signal
+ * (the running thread takes it, under its own mask) and preempt the running
+ * thread (a handler frame just pushed goes with it); else note the
+ * preemption, and leave signals to the next ExOS call.
+ */
 static void on_prologue(struct exo_upcall *u)
 {
-	if (nlive < 2)
-		return;
-	if (exos_vm_busy || exos_thread_switching || in_reflect || stackless || in_resume_code(u->rip)) {
-		exos_thread_preempt_wanted = 1;
+	if (!may_act(u)) {
+		if (nlive > 1)
+			exos_thread_preempt_wanted = 1;
 		return;
 	}
+	exos_signal_async(u);
+	if (nlive < 2)
+		return;
 	exos_thread_preempt_wanted = 0;
 	n_preempt++;
 	threads[cur].state = T_READY;
@@ -681,6 +704,8 @@ long exos_membarrier(long cmd, long flags)
 
 void exos_thread_after_fork(void)
 {
+	prologue_on = 0; /* a new environment: the kernel was not asked for its prologues */
+	exos_prologue_init();
 	if (!threads[0].tid)
 		return; /* never asked about threads: nothing to forget */
 	struct thread keep = threads[cur];
@@ -691,7 +716,6 @@ void exos_thread_after_fork(void)
 	cur = 0;
 	hi = 1;
 	nlive = 1;
-	prologue_on = 0; /* a new environment: the kernel was not asked for its prologues */
 	switch_due = 0;
 	exos_thread_preempt_wanted = 0;
 }

@@ -35,7 +35,15 @@ void exos_thread_preempt_point(void);
 void exos_thread_reflect_enter(void);
 long exos_thread_reflect_leave(long n, long v);
 
-/* fork: the child keeps only the thread that called fork. */
+/*
+ * The prologue upcall at the start of every turn of this environment
+ * (sched_prologue): asynchronous signals and preemption. Every process turns
+ * it on as it starts (and a forked child again, as a new environment); 0, or
+ * -EAGAIN if the kernel refused (signals then wait for the next call).
+ */
+long exos_prologue_init(void);
+
+/* fork: the child keeps only the thread that called fork (and turns the prologue on). */
 void exos_thread_after_fork(void);
 
 /* For tests and benchmarks (<exos/api.h>): threads alive, preemptions done, switches done. */
