@@ -132,7 +132,7 @@ static long path_in(unsigned off, long dirfd, const char *path)
 static void stat_from(struct stat *st, const struct fs_stat *f)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_dev = 0x0E0F; /* the file server's */
+	st->st_dev = f->dev; /* the file server's: FS_DEV_ROOT, FS_DEV_PROC under /proc */
 	st->st_ino = f->ino;
 	st->st_mode = f->mode;
 	st->st_nlink = f->nlink;

@@ -38,6 +38,7 @@
 #define NCLIENT EXO_NENV
 #define FSD_MAX_NODES 16384
 #define FSD_MAX_BLOCKS 2304 /* 9 MiB */
+#define TAG_PROC 1 /* memfs tag of a node of /proc (its own device for stat) */
 
 /* ---- starting the server (in the first process, before its own start-up) ---- */
 
@@ -330,7 +331,8 @@ static void put_stat(char *win, const struct mnode *n, uint32_t flags)
 	struct memfs_stat st;
 	memfs_stat(n, &st);
 	struct fs_stat *out = (struct fs_stat *)(win + FS_DATA);
-	*out = (struct fs_stat){st.mode, st.nlink, st.ino, 0, st.size, st.blocks, st.atime_ns, st.mtime_ns,
+	uint32_t dev = n->tag == TAG_PROC ? FS_DEV_PROC : FS_DEV_ROOT;
+	*out = (struct fs_stat){st.mode, st.nlink, st.ino, dev, st.size, st.blocks, st.atime_ns, st.mtime_ns,
 				st.ctime_ns, (uint64_t)st.archive, flags, 0};
 }
 
@@ -655,12 +657,21 @@ static long do_kill(uint32_t caller, long pid, long sig)
  * What a process wrote in its own entry (its name, its arguments) is read
  * with bounds and shown as text, nothing more.
  */
+/* Mark what path names as /proc's. */
+static void proc_tag(const char *path)
+{
+	struct mnode *n;
+	if (memfs_lookup(&fs, NULL, path, 0, &n) == 0)
+		n->tag = TAG_PROC;
+}
+
 static void proc_put(const char *path, const char *text, size_t len)
 {
 	struct mnode *n;
 	if (memfs_open(&fs, NULL, path, O_CREAT | O_WRONLY | O_TRUNC, 0444, &n) < 0)
 		return;
 	memfs_write(&fs, n, 0, text, len);
+	n->tag = TAG_PROC;
 	memfs_release(&fs, n);
 }
 
@@ -682,6 +693,7 @@ static void proc_one(int s, char *buf, size_t size)
 	uint64_t start = e->start_tick * 100 / (exo_info->tick_hz ? exo_info->tick_hz : 100); /* in 1/100 s */
 	snprintf(path, sizeof path, "/proc/%u", pid);
 	memfs_mkdir(&fs, NULL, path, 0555);
+	proc_tag(path);
 	char state = e->stop_sig ? 'T' : 'R';
 	int n = snprintf(buf, size, "%u (%s) %c %u %u %u 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0\n", pid, name, state,
 			 e->ppid, e->pgid, e->sid, (unsigned long long)start);
@@ -736,6 +748,7 @@ static void proc_refresh(uint32_t caller)
 	snprintf(self, sizeof self, "%u", caller);
 	memfs_unlink(&fs, NULL, "/proc/self", 0);
 	memfs_symlink(&fs, self, NULL, "/proc/self");
+	proc_tag("/proc/self");
 	uint64_t ns = exos_now_ns();
 	int n = snprintf(buf, sizeof buf, "%llu.%02llu 0.00\n", (unsigned long long)(ns / 1000000000ULL),
 			 (unsigned long long)(ns / 10000000ULL % 100));
@@ -744,7 +757,7 @@ static void proc_refresh(uint32_t caller)
 		     (unsigned long long)exo_info->total_pages * 4, (unsigned long long)exo_info->free_pages * 4,
 		     (unsigned long long)exo_info->free_pages * 4);
 	proc_put("/proc/meminfo", buf, (size_t)n);
-	static const char mounts[] = "rootfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\n";
+	static const char mounts[] = "exofs / exofs rw 0 0\nproc /proc proc rw 0 0\n";
 	proc_put("/proc/mounts", mounts, sizeof mounts - 1);
 }
 
@@ -925,6 +938,7 @@ int exos_fsd_main(int argc, char **argv, char **envp)
 		sys_exit(120);
 	fill_from_archive();
 	memfs_add_dir(&fs, "/proc", 0555);
+	proc_tag("/proc");
 	memfs_add_dir(&fs, "/tmp", 01777);
 	client_of(fsd_first_client);
 	if (exos_lrpc_serve(FS_SERVICE, fsd_call) < 0)

@@ -65,9 +65,13 @@ enum fs_op {
 	((op) != FS_HELLO && (op) != FS_CLOSE && (op) != FS_SEEK && (op) != FS_FTRUNCATE && (op) != FS_FORK && \
 	 (op) != FS_SETFL && (op) != FS_DUP_HOLD && (op) != FS_PROC && (op) != FS_KILL)
 
+#define FS_DEV_ROOT 0x0E0F
+#define FS_DEV_PROC 0x0E10
+
 /* What FS_OPEN, FS_FSTAT and FS_STAT say about a file. */
 struct fs_stat {
-	uint32_t mode, nlink, ino, pad;
+	uint32_t mode, nlink, ino;
+	uint32_t dev; /* FS_DEV_ROOT, or FS_DEV_PROC under /proc (df tells the mounts apart by it) */
 	uint64_t size, blocks;
 	int64_t atime_ns, mtime_ns, ctime_ns;
 	uint64_t archive; /* the boot archive's bytes (mapped at the same address in every process) while the file is unchanged; else 0 */

@@ -44,6 +44,7 @@ struct mnode {
 	uint32_t mode;  /* S_IF* and permission bits */
 	uint32_t nlink; /* names for it (a directory: 2 + its subdirectories) */
 	uint32_t opens; /* holds (open files, working directories) */
+	uint32_t tag;   /* the user's mark (memfs only keeps it; 0 when made) */
 	uint64_t size;
 	int64_t atime_ns, mtime_ns, ctime_ns;
 	struct mnode *parent; /* a directory's parent (the root's is itself); NULL once removed */

@@ -2,7 +2,7 @@
  * Runs busybox's shell on a script chosen by name (the kernel's command line
  * splits at spaces, so scripts are kept here): fork, execve /bin/sh -c
  * SCRIPT, wait, and print the exit status. Its output goes to the console.
- *   runsh NAME     NAME: pipe, status, chain, subshell, files, redirect, fileutils, ps, text, kill-other
+ *   runsh NAME     NAME: pipe, status, chain, subshell, files, redirect, fileutils, ps, text, df, kill-other
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +24,7 @@ static const char *const scripts[][2] = {
 	       "n=$(grep -c ' sleep 5$' /tmp/ps.out); kill $p; wait $p; echo \"ps: $n sleep, killed $?\""},
 	{"text", "printf 'pear\\napple\\nfig\\n' > /tmp/t && r=$(sort /tmp/t | head -2 | tail -1) && n=$(grep -c p /tmp/t) && "
 		 "w=$(wc -l < /tmp/t) && s=$(sed -n 2p /tmp/t) && echo \"text: $r $n $w $s\""},
+	{"df", "df / /proc | tail -2 | cut -d ' ' -f 1 | tr '\\n' ' '; echo; free | grep -c Mem; cut -d ' ' -f 2 /proc/uptime"},
 	{"kill-other", "sh -c 'sleep 100 & echo $! > /tmp/pid; wait' & sleep 1; kill $(cat /tmp/pid) && wait && echo kill-other: ok"},
 };
 
@@ -35,7 +36,7 @@ int main(int argc, char **argv)
 		if (argc > 1 && strcmp(argv[1], scripts[i][0]) == 0)
 			script = scripts[i][1];
 	if (!script) {
-		printf("runsh: usage: runsh pipe|status|chain|subshell|files|redirect|fileutils|ps|text|kill-other\n");
+		printf("runsh: usage: runsh pipe|status|chain|subshell|files|redirect|fileutils|ps|text|df|kill-other\n");
 		return 2;
 	}
 	pid_t pid = fork();
