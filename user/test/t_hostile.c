@@ -195,7 +195,7 @@ static long one_call(uint64_t *ok)
 {
 	long r;
 	uint64_t env = pick(4) ? EXO_CAP_SELF : any_slot(0);
-	uint64_t which = pick(23);
+	uint64_t which = pick(25);
 	if (verbose)
 		printf("op %lu env %lu\n", which, env);
 	switch (which) {
@@ -274,6 +274,12 @@ static long one_call(uint64_t *ok)
 				remember(gops[i].to_slot);
 		break;
 	}
+	case 22: { /* idle: refused, or a tick or two (a long valid wait would only stall the test) */
+		uint64_t t = any_value();
+		r = sys_idle(t > 3 && t <= EXO_IDLE_MAX ? 2 : t);
+		break;
+	}
+	case 23: r = sys_sched_prologue(pick(2) ? pick(3) : any_value()); break;
 	default: r = sys_pct_return(); break;
 	}
 	if (r >= 0)
