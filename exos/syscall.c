@@ -60,7 +60,7 @@ static long do_nanosleep(const struct timespec *req, struct timespec *rem)
 			}
 			return -EINTR;
 		}
-		exos_thread_pause(); /* other threads of the process run meanwhile */
+		exos_thread_pause(until); /* other threads of the process run meanwhile, or the CPU idles */
 	}
 	if (rem)
 		rem->tv_sec = rem->tv_nsec = 0;

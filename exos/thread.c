@@ -652,10 +652,20 @@ long exos_sched_yield(void)
 	return 0;
 }
 
-void exos_thread_pause(void)
+void exos_thread_pause(uint64_t until_ns)
 {
 	if (in_reflect || nlive < 2) {
-		sys_yield();
+		/*
+		 * Alone: more than two ticks to go, step off the CPU for one (the
+		 * kernel halts when no one else wants it; signals are looked at
+		 * each tick); else yield and look again.
+		 */
+		uint64_t tick_ns = 1000000000ULL / (exo_info->tick_hz ? exo_info->tick_hz : 500);
+		uint64_t now = exos_now_ns();
+		if (until_ns > now && until_ns - now > 2 * tick_ns)
+			sys_idle(1);
+		else
+			sys_yield();
 		return;
 	}
 	threads[cur].state = T_READY;

@@ -19,7 +19,7 @@ long exos_tgkill(long tgid, long tid, long sig);
 long exos_membarrier(long cmd, long flags);
 
 /* Inside a call that waits by polling: let another thread of the process run, or give the CPU up. */
-void exos_thread_pause(void);
+void exos_thread_pause(uint64_t until_ns);
 
 /*
  * Hooks. __exos_syscall calls exos_thread_preempt_point() on its way out
