@@ -294,6 +294,24 @@ static void stop_self(int sig)
 }
 
 /*
+ * A signal without a handler: ignored, or its default action taken here (a
+ * process ended by it does not come back; a stopped one returns once
+ * continued). 1 when a has no handler, 0 when the caller must run it.
+ */
+static int no_handler(int sig, const struct k_sigaction *a)
+{
+	if (a->handler == SIG_IGN)
+		return 1;
+	if (a->handler != SIG_DFL)
+		return 0;
+	if (default_action(sig) == ACT_TERM)
+		die_of(sig);
+	if (default_action(sig) == ACT_STOP)
+		stop_self(sig);
+	return 1;
+}
+
+/*
  * Run the action for sig now, from inside ExOS (an asynchronous signal),
  * exos_vm_busy raised by exos_signal_deliver. 0 if no handler ran (ignored, or a stop and continue), 1 if one ran with
  * SA_RESTART, 2 if one ran without.
@@ -301,15 +319,8 @@ static void stop_self(int sig)
 static int act_now(int sig)
 {
 	struct k_sigaction a = actions[sig];
-	if (a.handler == SIG_IGN)
+	if (no_handler(sig, &a))
 		return 0;
-	if (a.handler == SIG_DFL) {
-		if (default_action(sig) == ACT_TERM)
-			die_of(sig);
-		if (default_action(sig) == ACT_STOP)
-			stop_self(sig);
-		return 0;
-	}
 	uint64_t saved = blocked;
 	blocked |= a.mask | ((a.flags & SA_NODEFER) ? 0 : BIT(sig));
 	blocked &= ~UNBLOCKABLE;
@@ -491,15 +502,8 @@ int exos_signal_fault(struct exo_upcall *u, int sig, int code, uint64_t addr)
 static int act_on_frame(struct exo_upcall *u, int sig)
 {
 	struct k_sigaction a = actions[sig];
-	if (a.handler == SIG_IGN)
+	if (no_handler(sig, &a))
 		return 0;
-	if (a.handler == SIG_DFL) {
-		if (default_action(sig) == ACT_TERM)
-			die_of(sig);
-		if (default_action(sig) == ACT_STOP)
-			stop_self(sig);
-		return 0;
-	}
 	if (push_frame(u, sig, SI_USER, 0) < 0)
 		pending |= BIT(sig);
 	return 1;
