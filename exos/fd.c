@@ -61,6 +61,11 @@ struct pipe_header {
 	volatile uint32_t lock;
 	uint32_t pad;
 	volatile uint32_t holders[2][PIPE_HOLDERS]; /* [0] read end, [1] write end: environment ids, 0 for none */
+	/*
+	 * Each end's O_NONBLOCK: the open file description's, so every holder of
+	 * that end sees a change (fork and execve share it, as on Linux).
+	 */
+	volatile uint32_t nonblock[2];
 };
 #define PIPE_DATA (PIPE_PAGES * 4096 - 4096)       /* the ring: the pages after the header's */
 #define PIPE_RING(p) ((volatile unsigned char *)(p) + 4096)
@@ -73,7 +78,7 @@ struct file {
 	int type;       /* enum file_type */
 	int refs;       /* descriptors naming it */
 	int end;        /* F_PIPE: 0 read, 1 write */
-	int flags;      /* O_NONBLOCK (this process's only) */
+	int flags;      /* O_NONBLOCK and O_APPEND of files and the console (a pipe's O_NONBLOCK is in its header) */
 	struct pipe_header *pipe;
 	long handle; /* F_FILE, F_DIR: the file server's handle (files.c) */
 	int acc;     /* F_FILE, F_DIR: the access mode it was opened with (O_RDONLY, O_WRONLY, O_RDWR) */
@@ -211,8 +216,9 @@ long exos_pipe2(int *fdpair, long flags)
 	}
 	struct pipe_header *p = (struct pipe_header *)va;
 	p->holders[0][0] = p->holders[1][0] = my_id();
-	*r = (struct file){.type = F_PIPE, .refs = 1, .end = 0, .flags = (int)(flags & O_NONBLOCK), .pipe = p};
-	*w = (struct file){.type = F_PIPE, .refs = 1, .end = 1, .flags = (int)(flags & O_NONBLOCK), .pipe = p};
+	*r = (struct file){.type = F_PIPE, .refs = 1, .end = 0, .pipe = p};
+	*w = (struct file){.type = F_PIPE, .refs = 1, .end = 1, .pipe = p};
+	p->nonblock[0] = p->nonblock[1] = (flags & O_NONBLOCK) != 0;
 	fds[rfd].f = r;
 	fds[wfd].f = w;
 	fds[rfd].cloexec = fds[wfd].cloexec = (flags & O_CLOEXEC) != 0;
@@ -326,15 +332,19 @@ long exos_fcntl(long fd, long cmd, long arg)
 	case F_GETFL:
 		if (f->type == F_FILE || f->type == F_DIR)
 			return f->acc | f->flags;
-		return f->type == F_CONSOLE || f->type == F_NULL ? O_RDWR | f->flags
-								  : ((f->end ? O_WRONLY : O_RDONLY) | f->flags);
+		if (f->type == F_PIPE)
+			return (f->end ? O_WRONLY : O_RDONLY) | (f->pipe->nonblock[f->end] ? O_NONBLOCK : 0);
+		return O_RDWR | f->flags;
 	case F_SETFL:
 		if (f->type == F_FILE) {
 			long r = exos_sfile_setfl(f->handle, arg);
 			if (r < 0)
 				return r;
 		}
-		f->flags = (int)(arg & (O_NONBLOCK | (f->type == F_FILE ? O_APPEND : 0)));
+		if (f->type == F_PIPE)
+			f->pipe->nonblock[f->end] = (arg & O_NONBLOCK) != 0;
+		else
+			f->flags = (int)(arg & (O_NONBLOCK | (f->type == F_FILE ? O_APPEND : 0)));
 		return 0;
 	default:
 		return -EINVAL;
@@ -374,7 +384,7 @@ static long pipe_read(struct file *f, char *buf, unsigned long len)
 		unlock(p);
 		if (!end_held(p, 1, 0))
 			return 0; /* no writer left: end of file */
-		if (f->flags & O_NONBLOCK)
+		if (f->pipe->nonblock[f->end])
 			return -EAGAIN;
 		long r = exos_signal_wait_point(1);
 		if (r < 0)
@@ -406,7 +416,7 @@ static long pipe_write(struct file *f, const char *buf, unsigned long len)
 			continue;
 		}
 		unlock(p);
-		if (f->flags & O_NONBLOCK)
+		if (f->pipe->nonblock[f->end])
 			return done ? (long)done : -EAGAIN;
 		long r = exos_signal_wait_point(1);
 		if (r < 0)

@@ -82,6 +82,15 @@ static void test_flags_and_dups(void)
 	expect(dup2(99, 40) == -1 && errno == EBADF, "dup2 of a closed descriptor: EBADF");
 	expect(pipe2(p, 0x1234) == -1 && errno == EINVAL, "pipe2 with unknown flags: EINVAL");
 	expect(pipe(bad_pointer) == -1 && errno == EFAULT, "pipe into a bad pointer: EFAULT");
+	/* O_NONBLOCK belongs to the open pipe end: a child's F_SETFL is ours too. */
+	int q[2];
+	expect(pipe(q) == 0, "pipe");
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(fcntl(q[0], F_SETFL, O_NONBLOCK) == 0 ? 0 : 1);
+	waitpid(pid, NULL, 0);
+	expect((fcntl(q[0], F_GETFL) & O_NONBLOCK) && read(q[0], &c, 1) == -1 && errno == EAGAIN,
+	       "O_NONBLOCK a child set on the shared read end holds for us");
 	for (int fd = 3; fd < 64; fd++)
 		close(fd);
 }
