@@ -264,9 +264,14 @@ static long one_call(uint64_t *ok)
 	case 20: r = sys_pct_send(pick(2) ? any_env_id() : EXO_ENV_INFO->id, pick(EXO_PCT_ENTRIES + 2)); break;
 	case 21: {
 		uint64_t n = pick(4) ? pick(40) : any_value();
-		for (size_t i = 0; i < sizeof(gops) / sizeof(gops[0]); i++)
-			gops[i] = (struct exo_grant_op){(uint32_t)any_slot(0), (uint32_t)(pick(2) ? any_slot(0) : any_value()),
-							(uint32_t)(any_value() & 0x3F), (uint32_t)pick(3)};
+		for (size_t i = 0; i < sizeof(gops) / sizeof(gops[0]); i++) {
+			uint64_t slot = any_slot(0);
+			uint32_t flags = (uint32_t)pick(3);
+			if (is_boot_slot(slot)) /* moving one of its own pages away would only kill itself */
+				flags &= ~(uint32_t)EXO_GRANT_MOVE;
+			gops[i] = (struct exo_grant_op){(uint32_t)slot, (uint32_t)(pick(2) ? any_slot(0) : any_value()),
+							(uint32_t)(any_value() & 0x3F), flags};
+		}
 		uint64_t to = pick(3) ? EXO_CAP_SELF : any_slot(0);
 		r = sys_cap_grant_batch(to, pick(8) ? gops : (const struct exo_grant_op *)any_value(), n);
 		if (r > 0 && to == EXO_CAP_SELF)
@@ -274,9 +279,9 @@ static long one_call(uint64_t *ok)
 				remember(gops[i].to_slot);
 		break;
 	}
-	case 22: { /* idle: refused, or a tick or two (a long valid wait would only stall the test) */
+	case 22: { /* idle: mostly refused values, now and then one tick (valid waits only stall the test) */
 		uint64_t t = any_value();
-		r = sys_idle(t > 3 && t <= EXO_IDLE_MAX ? 2 : t);
+		r = sys_idle(pick(16) == 0 ? 1 : t > EXO_IDLE_MAX ? t : 0);
 		break;
 	}
 	case 23: r = sys_sched_prologue(pick(2) ? pick(3) : any_value()); break;
